@@ -1,0 +1,121 @@
+"""One frozen configuration object, built once from flags, then environment, then defaults."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from .errors import ConfigError
+
+Backend = Literal["openai", "compatible", "local", "replay"]
+
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+def default_store_path() -> Path:
+    """The per-user cache location of the SQLite store."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("summarizer")) / "store.sqlite3"
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache directory (assembled model files live here)."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("summarizer"))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs to know; never mutated after it is built."""
+
+    backend: Backend = "local"
+    model: str = DEFAULT_LOCAL_MODEL
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    store_path: Path = field(default_factory=default_store_path)
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    local_model: str = DEFAULT_LOCAL_MODEL
+    cassettes_dir: Path = Path("cassettes")
+    concurrency: int = 4
+    request_timeout: float = 300.0
+    max_retries: int = 4
+    max_reasks: int = 2
+    max_response_tokens: int = 1024
+    max_tokens_per_article: int | None = None
+    temperature: float = 0.0
+    seed: int = 1234
+    judge: bool = False
+    narrative: bool = False
+    use_cache: bool = True
+
+    @property
+    def is_local(self) -> bool:
+        return self.backend == "local"
+
+    def with_(self, **changes: object) -> Config:
+        """A copy with some fields changed (for derived settings such as the local server's URL)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        store: str | Path | None = None,
+        local_model: str | None = None,
+        replay: bool = False,
+        cassettes: str | Path | None = None,
+        env: Mapping[str, str] | None = None,
+        **options: object,
+    ) -> Config:
+        """Flags win over environment, environment over defaults."""
+        env = os.environ if env is None else env
+        api_key = env.get("OPENAI_API_KEY") or None
+        base_url = base_url or env.get("OPENAI_BASE_URL") or None
+        model = model or env.get("SUMMARIZER_MODEL") or None
+        local = local_model or env.get("SUMMARIZER_LOCAL_MODEL") or DEFAULT_LOCAL_MODEL
+        store_path = Path(store or env.get("SUMMARIZER_STORE") or default_store_path()).expanduser()
+        backend: Backend
+        if replay:
+            backend = "replay"
+        elif base_url:
+            backend = "openai" if base_url.rstrip("/") == OPENAI_URL else "compatible"
+        elif api_key:
+            backend, base_url = "openai", OPENAI_URL
+        else:
+            backend = "local"
+        if backend == "openai" and not api_key:
+            raise ConfigError("OPENAI_API_KEY is not set, and api.openai.com needs a key")
+        if backend == "openai" and not model:
+            model = "gpt-4o-mini"
+        if backend in ("local", "replay") and not model:
+            model = Path(local).stem if local.endswith(".gguf") else local
+        if not model:
+            raise ConfigError("--model (or SUMMARIZER_MODEL) is required with --base-url")
+        config = cls(
+            backend=backend,
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            store_path=store_path,
+            local_model=local,
+            cassettes_dir=Path(cassettes) if cassettes else Path("cassettes"),
+        )
+        known = {f for f in cls.__dataclass_fields__}
+        extra = {k: v for k, v in options.items() if v is not None}
+        unknown = set(extra) - known
+        if unknown:
+            raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        config = replace(config, **extra)  # type: ignore[arg-type]
+        if config.concurrency < 1:
+            raise ConfigError("--concurrency must be at least 1")
+        if config.request_timeout <= 0:
+            raise ConfigError("--request-timeout must be positive")
+        return config
