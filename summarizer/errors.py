@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class SummarizerError(Exception):
     """Root of every error the tool raises on purpose."""
@@ -25,7 +27,7 @@ class SummarizerError(Exception):
 
     def one_line(self) -> str:
         """The message as a single line, prefixed with the article id when there is one."""
-        text = " ".join(str(self).split())
+        text = redact(" ".join(str(self).split()))
         return f"{self.article_id}: {text}" if self.article_id else text
 
 
@@ -57,3 +59,13 @@ class StoreError(SummarizerError):
 
 class LocalModelError(SummarizerError):
     """The embedded local model or its server is unusable."""
+
+
+_SECRET = re.compile(
+    r"(?i)(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+[A-Za-z0-9._\-]{6,}|(?<=api[_-]key[=:\s])\s*[A-Za-z0-9._\-]{8,})"
+)
+
+
+def redact(text: str) -> str:
+    """Replace anything shaped like an API key or bearer token."""
+    return _SECRET.sub("[redacted]", text)

@@ -1,0 +1,422 @@
+"""The command line: parse flags, call the library, write outputs atomically, turn errors into one line."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .models import ArticleExtraction, MeetingsDocument
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Meeting records and verified quotes from news articles, merged into briefing notes.",
+)
+local_app = typer.Typer(no_args_is_help=True, help="The embedded local model.")
+app.add_typer(local_app, name="local")
+
+log = logging.getLogger("summarizer")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --- shared options -------------------------------------------------------------------------------
+Inputs = Annotated[list[str], typer.Argument(help="Files, directories (recursive), .json/.jsonl, or - for stdin.")]
+ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
+]
+StoreOpt = Annotated[str | None, typer.Option("--store", help="SQLite store path [env: SUMMARIZER_STORE].")]
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, help="Requests in flight at once.")]
+TimeoutOpt = Annotated[float, typer.Option("--request-timeout", help="Seconds before one request times out.")]
+LocalModelOpt = Annotated[
+    str | None,
+    typer.Option("--local-model", help="Embedded model name or GGUF path [env: SUMMARIZER_LOCAL_MODEL]."),
+]
+ReplayOpt = Annotated[bool, typer.Option("--replay", help="Answer every request from recorded cassettes.")]
+CassettesOpt = Annotated[str | None, typer.Option("--cassettes", help="Cassette directory for --replay.")]
+BudgetOpt = Annotated[
+    int | None, typer.Option("--max-tokens-per-article", help="Token budget per article, re-asks included.")
+]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore stored extractions (still records new ones).")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every LLM call.")]
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("summarizer: %(message)s"))
+    root = logging.getLogger("summarizer")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+    # instructor and openai log their own retries; ours say it once, in one line.
+    for name in ("instructor", "openai", "httpx", "httpx2"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"summarizer: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _guard(func: Callable[[], int]) -> None:
+    """Run a command body: SummarizerError -> one line + its exit code; Ctrl-C -> 130; never a traceback."""
+    from .errors import SummarizerError, redact
+
+    try:
+        code = func()
+    except SummarizerError as exc:
+        _fail(exc.one_line(), exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("summarizer: interrupted; finished articles are kept in the store", err=True)
+        raise typer.Exit(130) from None
+    except OSError as exc:
+        _fail(redact(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")), 2)
+    raise typer.Exit(code)
+
+
+def _config(**kwargs: Any) -> Config:
+    from .config import Config
+
+    return Config.build(**kwargs)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temp file beside `path`, then rename, so a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress():
+            os.unlink(tmp)
+        raise
+
+
+def _suppress() -> Any:
+    import contextlib
+
+    return contextlib.suppress(OSError)
+
+
+def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
+    return "".join(row.model_dump_json(exclude={"cached", "sources"}) + "\n" for row in rows)
+
+
+def _extract(inputs: Sequence[str], config: Config) -> tuple[list[Any], list[ArticleExtraction]]:
+    from .pipeline import RunSummary, extract_many
+    from .progress import Reporter
+    from .sources import load_inputs
+    from .store import Store
+
+    items = load_inputs(inputs, stdin=sys.stdin)
+    if not items:
+        from .errors import InputError
+
+        raise InputError("no articles found in the inputs given")
+    summary = RunSummary()
+    started = dt.datetime.now()
+    with Store(config.store_path) as store, Reporter(len(items)) as reporter:
+
+        def on_result(row: ArticleExtraction) -> None:
+            summary.add(row)
+            reporter.advance(row)
+
+        rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
+    summary.seconds = (dt.datetime.now() - started).total_seconds()
+    typer.echo(summary_line(summary, config), err=True)
+    return items, rows
+
+
+def summary_line(summary: Any, config: Config) -> str:
+    from .pipeline import cost_usd
+
+    usage = summary.usage
+    parts = [
+        f"{summary.ok + summary.failed} articles: {summary.ok} ok ({summary.cached} from cache), {summary.failed} failed",
+        f"{usage.calls} calls, {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens",
+    ]
+    cost = cost_usd(config.model, usage)
+    if cost is not None:
+        parts.append(f"${cost:.4f}")
+    parts.append(f"{summary.seconds:.1f} s")
+    return "summarizer: " + "; ".join(parts)
+
+
+@app.command()
+def run(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    concurrency: ConcurrencyOpt = 4,
+    request_timeout: TimeoutOpt = 300.0,
+    local_model: LocalModelOpt = None,
+    replay: ReplayOpt = False,
+    cassettes: CassettesOpt = None,
+    max_tokens_per_article: BudgetOpt = None,
+    no_cache: NoCacheOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Extract, consolidate and render: OUT/extractions.jsonl, meetings.json, briefing.md, briefing.html."""
+    _setup_logging(verbose)
+
+    def body() -> int:
+        from .pipeline import build_document
+        from .render import render_html, render_json, render_markdown
+        from .store import Store
+
+        config = _config(
+            model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
+            cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
+            max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
+        )  # fmt: skip
+        items, rows = _extract(inputs, config)
+        write_atomic(out / "extractions.jsonl", _jsonl(rows))
+        doc = build_document(items, rows)
+        write_atomic(out / "meetings.json", render_json(doc))
+        write_atomic(out / "briefing.md", render_markdown(doc))
+        write_atomic(out / "briefing.html", render_html(doc))
+        with Store(config.store_path) as st:
+            st.put_document(doc)
+        typer.echo(f"summarizer: wrote {out}/ ({len(doc.meetings)} meetings)", err=True)
+        return 1 if any(r.status == "failed" for r in rows) else 0
+
+    _guard(body)
+
+
+@app.command()
+def extract(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option("--out", help="Output JSONL file.")],
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    concurrency: ConcurrencyOpt = 4,
+    request_timeout: TimeoutOpt = 300.0,
+    local_model: LocalModelOpt = None,
+    replay: ReplayOpt = False,
+    cassettes: CassettesOpt = None,
+    max_tokens_per_article: BudgetOpt = None,
+    no_cache: NoCacheOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Per-article records only, one JSON line per input article."""
+    _setup_logging(verbose)
+
+    def body() -> int:
+        config = _config(
+            model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
+            cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
+            max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
+        )  # fmt: skip
+        _, rows = _extract(inputs, config)
+        write_atomic(out, _jsonl(rows))
+        return 1 if any(r.status == "failed" for r in rows) else 0
+
+    _guard(body)
+
+
+def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
+    """Read extraction rows (ours or another tool's that follow schemas/extraction.schema.json)."""
+    from pydantic import ValidationError
+
+    from .errors import InputError
+    from .models import ArticleExtraction
+
+    rows = []
+    for path in paths:
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from exc
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(ArticleExtraction.model_validate_json(line))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise InputError(f"{path}:{number}: not an extraction row: {where}: {first['msg']}") from None
+    return rows
+
+
+@app.command("consolidate")
+def consolidate_cmd(
+    files: Annotated[list[Path], typer.Argument(help="extractions.jsonl files.")],
+    out: Annotated[Path, typer.Option("--out", help="meetings.json to write.")],
+) -> None:
+    """Merge the records of several extraction files into meetings.json (no LLM call)."""
+    _setup_logging(False)
+
+    def body() -> int:
+        from .consolidate import consolidate
+        from .models import MeetingsDocument, SourceArticle
+        from .render import render_json
+
+        rows = read_extractions(files)
+        articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
+        doc = MeetingsDocument(meetings=consolidate(rows), articles=articles)
+        write_atomic(out, render_json(doc))
+        typer.echo(f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True)
+        return 0
+
+    _guard(body)
+
+
+def _date_opt(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{name} {value!r} is not a date (YYYY-MM-DD)")
+
+
+@app.command()
+def brief(
+    meetings: Annotated[Path | None, typer.Argument(help="meetings.json (or use --store).")] = None,
+    format: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: stdout).")] = None,
+    from_store: Annotated[bool, typer.Option("--store", help="Use the latest run in the store.")] = False,
+    store_path: Annotated[
+        str | None, typer.Option("--store-path", help="SQLite store path [env: SUMMARIZER_STORE].")
+    ] = None,
+    template: Annotated[Path | None, typer.Option("--template", help="Your own Jinja2 template.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only meetings on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Only meetings on or before YYYY-MM-DD.")] = None,
+    series: Annotated[str | None, typer.Option("--series", help="Only meetings of this series.")] = None,
+) -> None:
+    """Render briefing notes from meetings.json or the store. Never calls a model."""
+    _setup_logging(False)
+
+    def body() -> int:
+        from .errors import InputError
+        from .render import filter_meetings, render_html, render_json, render_markdown, render_template
+
+        if format not in ("md", "html", "json"):
+            _fail(f"--format must be md, html or json, not {format!r}")
+        if meetings is None and not from_store:
+            _fail("give a meetings.json or --store")
+        doc = _load_document(None if from_store else meetings, store_path)
+        doc = filter_meetings(
+            doc, since=_date_opt(since, "--since"), until=_date_opt(until, "--until"), series=series
+        )
+        if template is not None:
+            try:
+                text = template.read_text("utf-8")
+            except OSError as exc:
+                raise InputError(f"{template}: cannot read the template: {exc.strerror}") from exc
+            rendered = render_template(doc, text, html=format == "html")
+        else:
+            renderers = {"md": render_markdown, "html": render_html, "json": render_json}
+            rendered = renderers[format](doc)
+        if out is None:
+            sys.stdout.write(rendered)
+        else:
+            write_atomic(out, rendered)
+        return 0
+
+    _guard(body)
+
+
+def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
+    from pydantic import ValidationError
+
+    from .errors import InputError
+    from .models import MeetingsDocument
+
+    if path is not None:
+        try:
+            return MeetingsDocument.model_validate_json(path.read_bytes())
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+        except ValidationError as exc:
+            raise InputError(f"{path}: not a meetings.json: {exc.errors()[0]['msg']}") from None
+    from .config import Config
+    from .store import Store
+
+    config = Config.build(store=store, env={k: v for k, v in os.environ.items() if k == "SUMMARIZER_STORE"})
+    with Store(config.store_path) as st:
+        doc = st.latest_document()
+    if doc is None:
+        raise InputError(f"{config.store_path}: the store holds no run yet; run `summarizer run` first")
+    return doc
+
+
+@app.command("eval")
+def eval_cmd(
+    outdir: Annotated[Path, typer.Argument(help="A run's output directory.")],
+    gold: Annotated[Path, typer.Option("--gold", help="Gold annotation JSON.")],
+) -> None:
+    """Score a run's output against a gold annotation; prints a table and writes OUTDIR/eval.json."""
+    _setup_logging(False)
+
+    def body() -> int:
+        from .evaluate import evaluate, format_report, load_gold, load_outdir
+
+        report = evaluate(load_gold(gold), *load_outdir(outdir))
+        typer.echo(format_report(report))
+        write_atomic(outdir / "eval.json", report.model_dump_json(indent=2) + "\n")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def doctor(
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    local_model: LocalModelOpt = None,
+) -> None:
+    """Show which backend and model a run would use, and the state of the embedded model."""
+    _setup_logging(False)
+
+    def body() -> int:
+        from .local import doctor_info
+
+        config = _config(model=model, base_url=base_url, store=store, local_model=local_model)
+        info = {"backend": config.backend, "model": config.model, "base_url": config.base_url or "(embedded)"}
+        info["store"] = str(config.store_path)
+        info.update(doctor_info(config))
+        width = max(len(k) for k in info)
+        for key, value in info.items():
+            typer.echo(f"{key:<{width}}  {value}")
+        return 0
+
+    _guard(body)
+
+
+@local_app.command("serve")
+def local_serve(local_model: LocalModelOpt = None) -> None:
+    """Run the embedded model server in the foreground (127.0.0.1) for other tools."""
+    _setup_logging(True)
+
+    def body() -> int:
+        from .local import serve_foreground
+
+        serve_foreground(_config(local_model=local_model))
+        return 0
+
+    _guard(body)
+
+
+def main() -> None:  # pragma: no cover - entry point for `python -m summarizer`
+    app()

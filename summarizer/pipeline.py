@@ -1,0 +1,220 @@
+"""Run extraction over many articles: cache, bounded concurrency, isolation, then consolidation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx2
+
+from .config import Config
+from .consolidate import consolidate
+from .errors import SummarizerError, redact
+from .extract import cache_key, extract_prepared, schema_version
+from .llm import LLM
+from .models import (
+    Article,
+    ArticleExtraction,
+    ArticleRef,
+    FailedInput,
+    MeetingsDocument,
+    SourceArticle,
+    Usage,
+)
+from .prepare import prepare
+from .prompting import load_prompt
+from .store import Store
+
+log = logging.getLogger("summarizer")
+
+Item = Article | FailedInput
+OnResult = Callable[[ArticleExtraction], None]
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the closing summary line."""
+
+    ok: int = 0
+    failed: int = 0
+    cached: int = 0
+    usage: Usage = field(default_factory=Usage)
+    seconds: float = 0.0
+
+    def add(self, row: ArticleExtraction) -> None:
+        if row.status == "failed":
+            self.failed += 1
+            return
+        self.ok += 1
+        if row.cached:
+            self.cached += 1
+        else:
+            self.usage = self.usage + row.usage
+
+
+def failed_row(ref: ArticleRef, error: str, config: Config) -> ArticleExtraction:
+    return ArticleExtraction(
+        article=ref, status="failed", error=redact(error), model=config.model, prompt_version=load_prompt("extract").key
+    )
+
+
+def _ref(article: Article) -> ArticleRef:
+    return ArticleRef(
+        id=article.id, source=article.source, sha256=article.sha256, published=article.published, title=article.title
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_llm(config: Config, *, http_client: httpx2.AsyncClient | None = None) -> AsyncIterator[LLM]:
+    """The model client for this config, starting the embedded local server when it is the backend."""
+    if config.backend == "local":
+        from .local import LocalServer
+
+        with LocalServer(config) as server:
+            llm = LLM(config.with_(base_url=server.base_url, model=server.model), http_client=http_client)
+            try:
+                yield llm
+            finally:
+                await llm.aclose()
+        return
+    if config.backend == "replay":
+        from .replay import replay_http_client
+
+        async with replay_http_client(config) as client:
+            llm = LLM(config.with_(base_url="http://127.0.0.1:8080/v1"), http_client=client)
+            try:
+                yield llm
+            finally:
+                await llm.aclose()
+        return
+    llm = LLM(config, http_client=http_client)
+    try:
+        yield llm
+    finally:
+        await llm.aclose()
+
+
+async def extract_many(
+    items: Sequence[Item],
+    config: Config,
+    store: Store,
+    *,
+    http_client: httpx2.AsyncClient | None = None,
+    on_result: OnResult | None = None,
+) -> list[ArticleExtraction]:
+    """One row per input, in input order; finished articles come from the store, the rest from the model."""
+    prompt = load_prompt("extract")
+    rows: dict[int, ArticleExtraction] = {}
+    leaders: dict[str, int] = {}
+    followers: dict[int, int] = {}
+    todo: list[tuple[int, Article, str]] = []
+
+    def emit(index: int, row: ArticleExtraction) -> None:
+        rows[index] = row
+        if on_result is not None:
+            on_result(row)
+
+    for index, item in enumerate(items):
+        if isinstance(item, FailedInput):
+            ref = ArticleRef(id=item.id, source=item.source, sha256=item.sha256)
+            emit(index, failed_row(ref, item.error, config))
+            continue
+        if item.sha256 in leaders:
+            followers[index] = leaders[item.sha256]
+            continue
+        leaders[item.sha256] = index
+        key = cache_key(item.sha256, config.model, prompt)
+        cached = store.get_extraction(key) if config.use_cache else None
+        if cached is not None:
+            emit(index, cached.model_copy(update={"article": _ref(item), "cached": True}))
+        else:
+            todo.append((index, item, key))
+
+    if todo:
+        async with open_llm(config, http_client=http_client) as llm:
+            semaphore = asyncio.Semaphore(config.concurrency)
+
+            async def work(index: int, article: Article, key: str) -> None:
+                async with semaphore:
+                    emit(index, await _extract_one(article, key, llm, config, store))
+
+            await asyncio.gather(*(work(i, a, k) for i, a, k in todo))
+
+    for index, leader in followers.items():
+        article = items[index]
+        assert isinstance(article, Article)
+        lead = rows[leader]
+        note = f"same text as {lead.article.id}: extracted once"
+        emit(index, lead.model_copy(update={"article": _ref(article), "cached": True, "warnings": [*lead.warnings, note]}))
+    return [rows[i] for i in range(len(items))]
+
+
+async def _extract_one(article: Article, key: str, llm: LLM, config: Config, store: Store) -> ArticleExtraction:
+    """Extract one article; any failure becomes a failed row so the batch goes on."""
+    started = time.perf_counter()
+    try:
+        prepared = prepare(article)
+        row = await extract_prepared(prepared, llm, llm.config)
+    except SummarizerError as exc:
+        error = exc.one_line() if exc.article_id is None else exc.one_line().removeprefix(f"{exc.article_id}: ")
+        store.put_article(article)
+        store.log_call(
+            cache_key=key, article_id=article.id, prompt=exc.prompt_id or "", model=config.model, status="failed",
+            error=error, prompt_tokens=0, completion_tokens=0, calls=0, ms=_ms(started),
+        )  # fmt: skip
+        log.warning("%s: failed: %s", article.id, error)
+        return failed_row(_ref(article), error, config)
+    except Exception as exc:  # an article must never take the batch down with it
+        log.debug("internal error on %s", article.id, exc_info=True)
+        error = redact(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
+        log.warning("%s: failed: %s", article.id, error)
+        return failed_row(_ref(article), error, config)
+    store.put_extraction(key, article, row, schema_version=schema_version())
+    store.log_call(
+        cache_key=key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok", error=None,
+        prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
+        calls=row.usage.calls, ms=_ms(started),
+    )  # fmt: skip
+    return row
+
+
+def _ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def build_document(items: Sequence[Item], rows: Sequence[ArticleExtraction]) -> MeetingsDocument:
+    """Consolidate the ok rows and carry the articles (with text) so briefings can be rebuilt from it alone."""
+    articles = []
+    for item, row in zip(items, rows, strict=True):
+        text = item.text if isinstance(item, Article) else None
+        url = item.url if isinstance(item, Article) else None
+        articles.append(
+            SourceArticle(**row.article.model_dump(), url=url, text=text, status=row.status, error=row.error)
+        )
+    from . import __version__
+
+    return MeetingsDocument(
+        meetings=consolidate(rows), articles=articles, generated_by=f"summarizer {__version__}"
+    )
+
+
+# USD per million tokens (prompt, completion) for models whose price is published; others report no cost.
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "gpt-4.1": (2.00, 8.00),
+}
+
+
+def cost_usd(model: str, usage: Usage) -> float | None:
+    """The cost of `usage` when the model's price is known, else None."""
+    price = PRICES.get(model)
+    if price is None:
+        return None
+    return (usage.prompt_tokens * price[0] + usage.completion_tokens * price[1]) / 1_000_000

@@ -1,0 +1,176 @@
+"""The SQLite store: articles, LLM calls, cached extractions and consolidated documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import StoreError, redact
+from .models import Article, ArticleExtraction, MeetingsDocument
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    sha256 TEXT PRIMARY KEY, id TEXT NOT NULL, source TEXT NOT NULL,
+    published TEXT, title TEXT, text TEXT NOT NULL, first_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS extractions (
+    cache_key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, model TEXT NOT NULL,
+    prompt_version TEXT NOT NULL, schema_version TEXT NOT NULL, result TEXT NOT NULL, created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS llm_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, cache_key TEXT, article_id TEXT, prompt TEXT, model TEXT,
+    status TEXT, error TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, calls INTEGER, ms INTEGER,
+    created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL, body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS kv (
+    namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, created TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
+"""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """One SQLite file in WAL mode; every write commits at once so a crash loses nothing finished."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the store {path}: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        try:
+            with self._db:
+                yield self._db
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the store {self.path}: {exc}") from exc
+
+    # --- extractions ------------------------------------------------------------------------------
+
+    def get_extraction(self, cache_key: str) -> ArticleExtraction | None:
+        row = self._db.execute("SELECT result FROM extractions WHERE cache_key = ?", (cache_key,)).fetchone()
+        return ArticleExtraction.model_validate_json(row[0]) if row else None
+
+    def put_extraction(
+        self, cache_key: str, article: Article, extraction: ArticleExtraction, *, schema_version: str
+    ) -> None:
+        """Record the article and its finished extraction in one transaction."""
+        with self._write() as db:
+            self._put_article(db, article)
+            db.execute(
+                "INSERT OR REPLACE INTO extractions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cache_key,
+                    article.sha256,
+                    extraction.model,
+                    extraction.prompt_version,
+                    schema_version,
+                    extraction.model_dump_json(),
+                    _now(),
+                ),
+            )
+
+    def put_article(self, article: Article) -> None:
+        with self._write() as db:
+            self._put_article(db, article)
+
+    @staticmethod
+    def _put_article(db: sqlite3.Connection, article: Article) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                article.sha256,
+                article.id,
+                article.source,
+                article.published.isoformat() if article.published else None,
+                article.title,
+                article.text,
+                _now(),
+            ),
+        )
+
+    def article_text(self, sha256: str) -> str | None:
+        row = self._db.execute("SELECT text FROM articles WHERE sha256 = ?", (sha256,)).fetchone()
+        return str(row[0]) if row else None
+
+    # --- call log ---------------------------------------------------------------------------------
+
+    def log_call(
+        self,
+        *,
+        cache_key: str,
+        article_id: str,
+        prompt: str,
+        model: str,
+        status: str,
+        error: str | None,
+        prompt_tokens: int,
+        completion_tokens: int,
+        calls: int,
+        ms: int,
+    ) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO llm_calls (cache_key, article_id, prompt, model, status, error, prompt_tokens,"
+                " completion_tokens, calls, ms, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    cache_key,
+                    article_id,
+                    prompt,
+                    model,
+                    status,
+                    redact(error) if error else None,
+                    prompt_tokens,
+                    completion_tokens,
+                    calls,
+                    ms,
+                    _now(),
+                ),
+            )
+
+    # --- documents and small caches ---------------------------------------------------------------
+
+    def put_document(self, doc: MeetingsDocument) -> int:
+        with self._write() as db:
+            cur = db.execute("INSERT INTO documents (created, body) VALUES (?, ?)", (_now(), doc.model_dump_json()))
+            return int(cur.lastrowid or 0)
+
+    def latest_document(self) -> MeetingsDocument | None:
+        row = self._db.execute("SELECT body FROM documents ORDER BY id DESC LIMIT 1").fetchone()
+        return MeetingsDocument.model_validate_json(row[0]) if row else None
+
+    def kv_get(self, namespace: str, key: str) -> object | None:
+        row = self._db.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def kv_put(self, namespace: str, key: str, value: object) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)", (namespace, key, json.dumps(value), _now())
+            )
