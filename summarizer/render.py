@@ -40,7 +40,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import functools
-import importlib
 import itertools
 import logging
 import re
@@ -51,6 +50,7 @@ from typing import Any, Literal
 import jinja2
 import jinja2.sandbox
 
+from .dates import format_date
 from .errors import InputError
 from .models import DateSpec, Meeting, MeetingsDocument, SourceArticle
 
@@ -129,43 +129,10 @@ def _short(day: dt.date, *, with_year: bool) -> str:
     return f"{text} {day.year}" if with_year else text
 
 
-def _format_date(spec: DateSpec) -> str:
-    """A DateSpec as words; the fallback used while ``summarizer.dates.format_date`` is absent."""
-    start, end = spec.start, spec.end
-    if start is None:
-        return "date unknown"
-    if spec.precision == "year":
-        return str(start.year)
-    if spec.precision == "month":
-        return f"{_MONTH_NAMES[start.month]} {start.year}"
-    if spec.precision == "week":
-        return f"week of {_long(start)}"
-    if spec.precision == "range" and end is not None and end != start:
-        if (start.year, start.month) == (end.year, end.month):
-            return f"{start.day}–{end.day} {_MONTH_NAMES[end.month]} {end.year}"
-        if start.year == end.year:
-            return f"{start.day} {_MONTH_NAMES[start.month]} – {_long(end)}"
-        return f"{_long(start)} – {_long(end)}"
-    return _long(start)
-
-
-def _resolve_format_date() -> Callable[[DateSpec], str]:
-    # dates.py is written alongside this module; import it by name so render works with or without it.
-    try:
-        module = importlib.import_module("summarizer.dates")
-    except ImportError:
-        return _format_date
-    func = getattr(module, "format_date", None)
-    return func if callable(func) else _format_date
-
-
-format_date: Callable[[DateSpec], str] = _resolve_format_date()
-
-
 def _span(spec: DateSpec) -> tuple[dt.date, dt.date] | None:
-    """First and last day a DateSpec may cover, or None when it has no date at all."""
-    start = spec.start or spec.end
-    if start is None:
+    """First and last day a DateSpec may cover; None when format_date would call it "date unknown"."""
+    start = spec.start
+    if start is None or spec.precision == "unknown":
         return None
     end = spec.end
     if end is None or end < start:
@@ -569,6 +536,12 @@ def _claim_id(opened: list[tuple[int, int, str, MeetingRef, str]], kind: str, us
     return None
 
 
+def _ends(active: list[tuple[int, int, str, MeetingRef, str]], hi: int) -> tuple[MeetingRef, ...]:
+    # One reference mark per meeting, after the last of its overlapping spans, keeps the text readable.
+    continuing = {s[3].anchor for s in active if s[1] > hi}
+    return tuple(r for r in _unique(s[3] for s in active if s[1] == hi) if r.anchor not in continuing)
+
+
 def _segments(text: str, spans: list[tuple[int, int, str, MeetingRef, str]]) -> list[Segment]:
     """Cut `text` at every span boundary so overlapping highlights become flat, separately escaped runs."""
     if not spans:
@@ -597,7 +570,7 @@ def _segments(text: str, spans: list[tuple[int, int, str, MeetingRef, str]]) -> 
                 quote=tuple(_unique(s[3] for s in active if s[2] == "quote")),
                 evidence_id=_claim_id(opened, "evidence", used_ids),
                 quote_id=_claim_id(opened, "quote", used_ids),
-                ends=tuple(_unique(s[3] for s in active if s[1] == hi)),
+                ends=_ends(active, hi),
             )
         )
     return out
@@ -667,13 +640,14 @@ _TL_WIDTH = 760
 _TL_PAD_LEFT = 12
 _TL_PAD_RIGHT = 12
 _TL_AXIS_Y = 24
-_TL_LANE = 22
+_TL_LANE = 24
 _TL_MAX_LANES = 14
-_TL_CHAR = 6.1  # average advance of an 11px sans-serif glyph, enough to keep labels apart
+_TL_EXTRA_LANES = 6  # rows for bare marks once no row has room for a label
+_TL_CHAR = 6.6  # average advance of a 12px sans-serif glyph, enough to keep labels apart
 
 
-def _label(view: MeetingView) -> str:
-    title = view.title if len(view.title) <= 38 else view.title[:37].rstrip() + "…"
+def _label(view: MeetingView, limit: int = 48) -> str:
+    title = view.title if len(view.title) <= limit else view.title[: limit - 1].rstrip() + "…"
     return f"M{view.number} {title}"
 
 
@@ -725,7 +699,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
         assert view.start is not None and view.end is not None
         x0 = x(view.start)
         is_point = view.date.precision == "day" or view.start == view.end
-        width = 0.0 if is_point else max(8.0, x(view.end + dt.timedelta(days=1)) - x0)
+        width = 0.0 if is_point else max(16.0, x(view.end + dt.timedelta(days=1)) - x0)
         mark_right = x0 + (width or 6.0)
         label = _label(view)
         label_w = len(label) * _TL_CHAR
@@ -742,10 +716,15 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
                 lane = len(lane_right)
                 lane_right.append(right)
             else:
-                # Out of rows: keep the mark (its tooltip names it) but drop a label that would overlap.
-                lane = min(range(len(lane_right)), key=lane_right.__getitem__)
+                # Out of rows: keep the mark (its tooltip names it) where it fits, without a label.
                 show = False
-                right = max(lane_right[lane], mark_right)
+                right = mark_right
+                lane = next((i for i, r in enumerate(lane_right) if r + 3 < x0 - 7), None)
+                if lane is None and len(lane_right) < _TL_MAX_LANES + _TL_EXTRA_LANES:
+                    lane = len(lane_right)
+                    lane_right.append(right)
+                elif lane is None:
+                    lane = min(range(len(lane_right)), key=lane_right.__getitem__)
         lane_right[lane] = max(lane_right[lane], right)
         tooltip = f"M{view.number} {view.title} — {view.date_text} — {view.status}"
         marks.append(
@@ -758,7 +737,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
                 color=STATUS_COLORS.get(view.status, "#475569"),
                 x=x0,
                 width=round(width, 1),
-                y=_TL_AXIS_Y + 20 + lane * _TL_LANE,
+                y=_TL_AXIS_Y + 26 + lane * _TL_LANE,
                 label=label,
                 label_x=round(label_x, 1),
                 label_anchor=anchor,
@@ -766,7 +745,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
             )
         )
     lanes = max(1, len(lane_right))
-    height = _TL_AXIS_Y + 20 + lanes * _TL_LANE
+    height = _TL_AXIS_Y + 14 + lanes * _TL_LANE
     as_of_x = x(as_of) if as_of is not None and first <= as_of <= last else None
     as_of_label = f"as of {_short(as_of, with_year=False)}" if as_of is not None else ""
     return Timeline(

@@ -422,6 +422,9 @@ def test_unverified_quotes_never_shown_and_unverified_speakers_hedged(doc: Meeti
         assert "attribution unverified (possibly Emmanuel Macron)" in " ".join(out.split())
     july = md[md.index("meeting on Ukraine") : md.index("meeting in London")]
     assert "— Emmanuel Macron" not in july
+    # Two quotes are two blockquotes, not one run-on paragraph.
+    assert "· article 001\n\n> “The agenda includes" in july
+    assert "- **Status:** announced (003)\n" in md
     assert "We shall continue to support Ukraine" in md
 
 
@@ -705,3 +708,15 @@ def test_thousand_meetings_render_fast(doc: MeetingsDocument) -> None:
     elapsed = time.perf_counter() - began
     assert page.count('class="meeting status-') == 1004 and md.count("\n### M") == 1004
     assert elapsed < 1.5, f"rendering 1,004 meetings twice took {elapsed:.2f}s"
+
+
+def test_unknown_precision_is_date_unknown_even_with_a_start(doc: MeetingsDocument) -> None:
+    vague = doc.meetings[2].model_copy(update={"date": DateSpec(start=D(2025, 3, 1), text="soon")})
+    md = render_markdown(MeetingsDocument(meetings=[vague]), as_of=D(2025, 2, 1))
+    assert "- **Date:** date unknown (as written: “soon”)" in _section(md, "Date unknown")
+    assert (
+        filter_meetings(
+            MeetingsDocument(meetings=[vague]), since=D(2025, 1, 1), until=None, series=None
+        ).meetings
+        == []
+    )
