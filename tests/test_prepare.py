@@ -42,7 +42,7 @@ def test_seed_sentence_spans_are_exact_and_ordered(seeds_dir: Path, prefix: str)
         assert "\n" not in s.text
         previous_end = s.end
     # Nothing but whitespace and bullet markers is left outside the sentences.
-    covered = set()
+    covered: set[int] = set()
     for s in prepared.sentences:
         covered.update(range(s.start, s.end))
     assert {text[i] for i in range(len(text)) if i not in covered} <= set(" \n\t•")

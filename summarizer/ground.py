@@ -1,0 +1,383 @@
+"""Turn the model's id-based answer into records anchored to exact spans of the article text."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from pydantic import BaseModel, Field
+from rapidfuzz import fuzz
+
+from .dates import reconcile_date
+from .models import (
+    Evidence,
+    KeyQuote,
+    LLMExtraction,
+    LLMMeeting,
+    LLMQuote,
+    Location,
+    MatchKind,
+    MeetingRecord,
+    Participant,
+    PreparedArticle,
+)
+
+log = logging.getLogger("summarizer")
+
+# Small models paste whole paragraphs or the whole article as a "quote".
+MAX_QUOTE_CHARS = 600
+MAX_QUOTE_SHARE = 0.6
+FUZZY_THRESHOLD = 90.0
+# Below this many characters a fuzzy hit is as likely chance as a match.
+MIN_FUZZY_CHARS = 20
+
+_QUOTE_MARKS = "\"'“”„‟«»‘’‚‛‹›"
+_DOUBLE_MARKS = '"“”„‟«»'
+
+
+class GroundResult(BaseModel):
+    """Meetings and quotes of one chunk, anchored in the article, plus what had to be dropped or doubted."""
+
+    meetings: list[MeetingRecord] = Field(default_factory=list)
+    quotes: list[KeyQuote] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+
+
+# --- typography-insensitive matching -----------------------------------------------------------------
+
+_TYPO = str.maketrans(
+    {
+        **dict.fromkeys("“”„‟«»″〝〞＂", '"'),
+        **dict.fromkeys("‘’‚‛‹›′`´", "'"),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+        "\u00a0": " ",
+    }
+)
+
+
+def _fold_char(ch: str) -> str:
+    if ch == "…":
+        return "..."
+    return ch.translate(_TYPO).lower()
+
+
+def fold(text: str) -> str:
+    """Text with typography, whitespace runs and case folded away, as used for 'normalized' matches."""
+    return _fold_with_map(unicodedata.normalize("NFC", text))[0]
+
+
+def _fold_with_map(text: str) -> tuple[str, list[int]]:
+    """The folded text and, for each folded character, the index of the original character it came from."""
+    out: list[str] = []
+    index: list[int] = []
+    in_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            if not in_space:
+                out.append(" ")
+                index.append(i)
+            in_space = True
+            continue
+        in_space = False
+        for piece in _fold_char(ch):
+            out.append(piece)
+            index.append(i)
+    return "".join(out), index
+
+
+def strip_quote_marks(text: str) -> str:
+    """The quote without surrounding whitespace and quotation marks."""
+    text = text.strip()
+    while len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1].strip()
+    # A lone mark at one end only: the model dropped its partner.
+    if text and text[0] in _DOUBLE_MARKS and text.count(text[0]) == 1:
+        text = text[1:].strip()
+    if text and text[-1] in _DOUBLE_MARKS and text.count(text[-1]) == 1:
+        text = text[:-1].strip()
+    return text
+
+
+def _widen_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    while start > 0 and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    while start < end and (text[start].isspace() or text[start] in _QUOTE_MARKS):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _QUOTE_MARKS):
+        end -= 1
+    return start, end
+
+
+def match_quote(text: str, article_text: str) -> tuple[int | None, int | None, MatchKind]:
+    """Where `text` occurs in the article: exact, after folding typography/case/whitespace, or fuzzily."""
+    needle = strip_quote_marks(text)
+    if not needle:
+        return None, None, "unverified"
+    at = article_text.find(needle)
+    if at >= 0:
+        return at, at + len(needle), "exact"
+    # The map is built over the article as given (no NFC) so that its indexes stay valid.
+    hay, index = _fold_with_map(article_text)
+    folded = fold(needle).strip()
+    if not folded:
+        return None, None, "unverified"
+    at = hay.find(folded)
+    if at >= 0:
+        start, end = index[at], index[at + len(folded) - 1] + 1
+        return start, end, "normalized"
+    if len(folded) < MIN_FUZZY_CHARS or len(folded) > len(hay):
+        return None, None, "unverified"
+    aligned = fuzz.partial_ratio_alignment(folded, hay, score_cutoff=FUZZY_THRESHOLD)
+    if aligned is None or aligned.dest_end <= aligned.dest_start:
+        return None, None, "unverified"
+    start, end = index[aligned.dest_start], index[aligned.dest_end - 1] + 1
+    start, end = _widen_to_words(article_text, start, end)
+    if start >= end:
+        return None, None, "unverified"
+    return start, end, "fuzzy"
+
+
+# --- speakers ----------------------------------------------------------------------------------------
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_TITLE_WORDS = _wordset(
+    """
+    president prime minister pm chancellor secretary general foreign defence defense deputy
+    vice head mr mrs ms dr prof sir dame lord lady king queen prince princess pope premier
+    spokesperson spokesman spokeswoman ambassador commissioner chief state senator governor
+    mayor leader former acting ukrainian french british german italian polish american
+    russian us uk eu
+    """
+)
+_STOP = _wordset("the a an of from in at for and to on with by he she they we i it")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _plain(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+
+
+def _bare(word: str) -> str:
+    word = _plain(word).strip("'’-")
+    return word[:-2] if word.endswith(("'s", "’s")) else word
+
+
+def _token_found(token: str, words: set[str]) -> bool:
+    if token in words:
+        return True
+    # Transliteration variants: Zelensky / Zelenskyy / Zelenskiy.
+    return len(token) >= 6 and any(
+        len(w) >= 6 and w[:4] == token[:4] and fuzz.ratio(token, w) >= 85 for w in words
+    )
+
+
+def speaker_in_text(speaker: str, text: str) -> bool:
+    """Whether the article names `speaker`: full form, surname alone, or a role phrase ("the official")."""
+    wanted = " ".join(_plain(speaker).split()).strip(" ,.")
+    if not wanted:
+        return False
+    plain = " ".join(_plain(text).split())
+    if wanted not in _STOP and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", plain):
+        return True
+    words = {_bare(w) for w in _WORD.findall(plain)}
+    raw = _WORD.findall(speaker)
+    names = [_bare(r) for r in raw if r[:1].isupper() and _bare(r) not in _TITLE_WORDS | _STOP]
+    roles = [_bare(r) for r in raw if _bare(r) not in _STOP and _bare(r) not in names]
+    if names:
+        # A person is named when the surname is; titles ("President") may be worded differently.
+        return _token_found(names[-1], words) and all(
+            _token_found(t, words) for t in roles if t not in _TITLE_WORDS
+        )
+    return bool(roles) and all(_token_found(t, words) for t in roles)
+
+
+# --- meetings ----------------------------------------------------------------------------------------
+
+
+def _blank_to_none(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = " ".join(value.split())
+    return value or None
+
+
+def _unique(values: Iterable[str | None]) -> list[str]:
+    seen: set[str] = set()
+    kept = []
+    for value in values:
+        clean = _blank_to_none(value)
+        if clean and clean.casefold() not in seen:
+            seen.add(clean.casefold())
+            kept.append(clean)
+    return kept
+
+
+def _participants(meeting: LLMMeeting) -> list[Participant]:
+    by_name: dict[str, Participant] = {}
+    for p in meeting.participants:
+        name = _blank_to_none(p.name)
+        if not name:
+            continue
+        role, country = _blank_to_none(p.role), _blank_to_none(p.country)
+        known = by_name.get(name.casefold())
+        if known is None:
+            by_name[name.casefold()] = Participant(name=name, role=role, country=country)
+        else:
+            by_name[name.casefold()] = known.model_copy(
+                update={"role": known.role or role, "country": known.country or country}
+            )
+    return list(by_name.values())
+
+
+def _evidence(
+    prepared: PreparedArticle, ids: Iterable[int], shown: set[int] | None, label: str, warnings: list[str]
+) -> list[Evidence]:
+    by_id = {s.id: s for s in prepared.sentences}
+    evidence: list[Evidence] = []
+    for sid in sorted(set(ids)):
+        sentence = by_id.get(sid)
+        if sentence is None:
+            warnings.append(f"{label}: evidence sentence {sid} does not exist; dropped")
+        elif shown is not None and sid not in shown:
+            # The model never saw that sentence, so the number is a guess that happens to exist.
+            warnings.append(f"{label}: evidence sentence {sid} is not in this chunk; dropped")
+        else:
+            evidence.append(Evidence(text=sentence.text, start=sentence.start, end=sentence.end))
+    return evidence
+
+
+def _meeting(
+    prepared: PreparedArticle, m: LLMMeeting, shown: set[int] | None, label: str, warnings: list[str]
+) -> MeetingRecord:
+    evidence = _evidence(prepared, m.evidence, shown, label, warnings)
+    context = " ".join(e.text for e in evidence) or None
+    date, date_warning = reconcile_date(
+        _blank_to_none(m.date_text), _blank_to_none(m.date), prepared.article.published, context=context
+    )
+    if date_warning:
+        warnings.append(f"{label}: {date_warning}")
+    series = _blank_to_none(m.series)
+    title = _blank_to_none(m.title) or series or m.type.replace("_", " ")
+    return MeetingRecord(
+        title=title,
+        meeting_type=m.type,
+        format=m.format,
+        series=series,
+        date=date,
+        location=Location(
+            city=_blank_to_none(m.city), country=_blank_to_none(m.country), venue=_blank_to_none(m.venue)
+        ),
+        status=m.status,
+        participants=_participants(m),
+        hosts=_unique(m.hosts),
+        agenda=_unique(m.agenda),
+        outcomes=_unique(m.outcomes),
+        evidence=evidence,
+    )
+
+
+# --- quotes ------------------------------------------------------------------------------------------
+
+
+def _place_quote(
+    prepared: PreparedArticle, q: LLMQuote, label: str, warnings: list[str]
+) -> tuple[str, int | None, int | None, MatchKind, str | None] | None:
+    """(text, start, end, match, speaker hint) of one answered quote, or None when it cannot be kept."""
+    article_text = prepared.article.text
+    if q.quote is not None:
+        candidate = next((c for c in prepared.candidates if c.id == q.quote), None)
+        if candidate is not None:
+            return candidate.text, candidate.start, candidate.end, "exact", candidate.speaker_hint
+        warnings.append(f"{label}: candidate Q{q.quote} does not exist")
+    text = strip_quote_marks(q.text or "")
+    if not text:
+        if q.quote is None:
+            warnings.append(f"{label}: neither a candidate id nor a text; dropped")
+        return None
+    # The share rule needs a few sentences to mean anything: a one-sentence article may be one quote.
+    copied = len(prepared.sentences) >= 3 and len(text) >= MAX_QUOTE_SHARE * len(article_text)
+    if len(text) > MAX_QUOTE_CHARS or copied:
+        warnings.append(f"{label}: {len(text)} characters is not a quote but a copy of the article; dropped")
+        return None
+    start, end, kind = match_quote(text, article_text)
+    if start is None or end is None:
+        return text, None, None, "unverified", None
+    # A placed quote always shows the article's own words; `match` records how the model's version matched.
+    return article_text[start:end], start, end, kind, None
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def ground(
+    prepared: PreparedArticle,
+    answer: LLMExtraction,
+    *,
+    chunk_index: int = 0,
+    keep_unverified: bool = False,
+) -> GroundResult:
+    """Evidence ids to spans, quotes matched against the text, speakers checked, dates reconciled.
+
+    Evidence must come from the sentences of chunk `chunk_index` (the ones the model saw). Quotes that
+    cannot be found in the article are dropped (with a warning) unless `keep_unverified`.
+    """
+    warnings: list[str] = []
+    prefix = f"chunk {chunk_index}: " if len(prepared.chunks) > 1 else ""
+    chunk = next((c for c in prepared.chunks if c.index == chunk_index), None)
+    shown = set(chunk.sentence_ids) if chunk is not None else None
+    meetings = [
+        _meeting(prepared, m, shown, f"{prefix}meeting {i} ({_short(m.title, 40)})", warnings)
+        for i, m in enumerate(answer.meetings)
+    ]
+    quotes: list[KeyQuote] = []
+    seen: set[tuple[int, int] | str] = set()
+    for i, q in enumerate(answer.quotes):
+        label = f"{prefix}quote {i}"
+        placed = _place_quote(prepared, q, label, warnings)
+        if placed is None:
+            continue
+        text, start, end, kind, hint = placed
+        if kind == "unverified":
+            warnings.append(
+                f"{label}: not found in the article: {_short(text)!r}"
+                + ("" if keep_unverified else "; dropped")
+            )
+            if not keep_unverified:
+                continue
+        key: tuple[int, int] | str = (start, end) if start is not None and end is not None else fold(text)
+        if key in seen:
+            continue
+        seen.add(key)
+        meeting_index = q.meeting
+        if meeting_index is not None and not 0 <= meeting_index < len(meetings):
+            warnings.append(f"{label}: meeting {meeting_index} does not exist; quote kept without a meeting")
+            meeting_index = None
+        speaker = _blank_to_none(q.speaker) or hint
+        verified = True
+        if speaker is not None and not speaker_in_text(speaker, prepared.article.text):
+            verified = False
+            warnings.append(f"{label}: speaker {speaker!r} is not named in the article")
+        quotes.append(
+            KeyQuote(
+                text=text,
+                speaker=speaker,
+                speaker_role=_blank_to_none(q.speaker_role),
+                meeting_index=meeting_index,
+                start=start,
+                end=end,
+                match=kind,
+                speaker_verified=verified,
+            )
+        )
+    for warning in warnings:
+        log.debug("%s: %s", prepared.article.id, warning)
+    return GroundResult(meetings=meetings, quotes=quotes, warnings=warnings)

@@ -1,0 +1,396 @@
+"""Grounding the model's id-based answer: evidence spans, quote matching, speakers, meeting fields, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from summarizer.dates import reconcile_date
+from summarizer.ground import GroundResult, fold, ground, match_quote, speaker_in_text, strip_quote_marks
+from summarizer.models import Article, LLMExtraction, LLMQuote, PreparedArticle
+from summarizer.prepare import prepare
+from summarizer.sources import parse_text, sha256_text
+
+
+def _seed(seeds_dir: Path, prefix: str) -> PreparedArticle:
+    path = next(seeds_dir.glob(f"{prefix}_*.txt"))
+    return prepare(parse_text(path.read_text("utf-8"), id=path.stem, source=str(path)))
+
+
+def _answer(
+    meetings: list[dict[str, Any]] | None = None, quotes: list[dict[str, Any]] | None = None
+) -> LLMExtraction:
+    return LLMExtraction.model_validate({"meetings": meetings or [], "quotes": quotes or []})
+
+
+def _meeting(**fields: Any) -> dict[str, Any]:
+    return {"title": "Coalition of the Willing summit", "type": "summit", "status": "held", **fields}
+
+
+def _ground(prepared: PreparedArticle, **answer: Any) -> GroundResult:
+    return ground(prepared, _answer(**answer))
+
+
+# --- evidence ----------------------------------------------------------------------------------------
+
+
+def test_evidence_ids_become_exact_spans(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")
+    result = _ground(prepared, meetings=[_meeting(evidence=[4, 1, 4])])
+    (meeting,) = result.meetings
+    assert [e.start for e in meeting.evidence] == sorted(e.start for e in meeting.evidence)
+    assert [e.text for e in meeting.evidence] == [
+        prepared.sentences[0].text,
+        "Starmer and Macron are jointly hosting today's meeting of the coalition of the willing.",
+    ]
+    for e in meeting.evidence:
+        assert prepared.article.text[e.start : e.end] == e.text
+    assert result.warnings == []
+
+
+def test_unknown_evidence_id_is_dropped_with_a_warning(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")
+    result = _ground(prepared, meetings=[_meeting(evidence=[1, 99, 0])])
+    assert len(result.meetings[0].evidence) == 1
+    assert any("99 does not exist" in w for w in result.warnings)
+    assert any("sentence 0 does not exist" in w for w in result.warnings)
+
+
+# --- quotes ------------------------------------------------------------------------------------------
+
+
+def test_candidate_id_gives_the_exact_candidate_span(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    result = _ground(
+        prepared, meetings=[_meeting()], quotes=[{"quote": 2, "speaker": "Zelenskyy", "meeting": 0}]
+    )
+    (quote,) = result.quotes
+    cand = prepared.candidates[1]
+    assert (quote.text, quote.start, quote.end, quote.match) == (cand.text, cand.start, cand.end, "exact")
+    assert quote.meeting_index == 0
+    assert quote.speaker == "Zelenskyy" and quote.speaker_verified
+    assert result.warnings == []
+
+
+def test_speaker_hint_fills_a_missing_speaker(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "000")
+    (quote,) = _ground(prepared, quotes=[{"quote": 1}]).quotes
+    assert quote.speaker == "the official"
+    assert quote.speaker_verified
+
+
+def test_unknown_candidate_id_without_text_is_dropped(seeds_dir: Path) -> None:
+    result = _ground(_seed(seeds_dir, "004"), quotes=[{"quote": 7}])
+    assert result.quotes == []
+    assert any("Q7 does not exist" in w for w in result.warnings)
+
+
+def test_unknown_candidate_id_falls_back_to_the_text(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "003")
+    text = "Ukraine and Europe must be at the table on matters concerning their own security"
+    (quote,) = _ground(prepared, quotes=[{"quote": 9, "text": text}]).quotes
+    assert quote.match == "exact" and quote.text == text
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("Starmer and Macron are jointly hosting today's meeting", "exact"),
+        ("“Starmer and Macron are jointly hosting today's meeting”", "exact"),
+        ("Starmer and Macron are jointly hosting today’s meeting", "normalized"),
+        ("starmer and macron   are jointly\nhosting TODAY'S meeting", "normalized"),
+        ("Starmer and Macron are jointly hosting todays meeting of the coalition", "fuzzy"),
+        ("Scholz and Tusk will never host any meeting of this kind anywhere", "unverified"),
+    ],
+)
+def test_match_quote_kinds(seeds_dir: Path, written: str, kind: str) -> None:
+    text = _seed(seeds_dir, "002").article.text
+    start, end, got = match_quote(written, text)
+    assert got == kind
+    if kind == "unverified":
+        assert start is None and end is None
+        return
+    assert start is not None and end is not None
+    found = text[start:end]
+    assert found.startswith("Starmer and Macron are jointly hosting today")
+    if kind != "fuzzy":
+        assert fold(found) == fold(written.strip("“”"))
+
+
+def test_match_quote_folds_dashes_and_ellipsis() -> None:
+    text = "He said the summit will take place… then – after a pause – it ended."
+    start, end, kind = match_quote("the summit will take place... then - after a pause - it ended", text)
+    assert kind == "normalized"
+    assert start is not None and end is not None
+    assert text[start:end] == "the summit will take place… then – after a pause – it ended"
+
+
+def test_fuzzy_match_snaps_to_whole_words(seeds_dir: Path) -> None:
+    text = _seed(seeds_dir, "003").article.text
+    start, end, kind = match_quote(
+        "We shall continue to support Ukraine which is resisting in a very courageous way", text
+    )
+    assert kind == "fuzzy"
+    assert start is not None and end is not None
+    assert (
+        text[start:end] == "We shall continue to support Ukraine, which is resisting in a very corageous way"
+    )
+
+
+def test_free_text_quotes_show_the_article_words(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "001")
+    written = "there must be more protection for human lives"
+    (quote,) = _ground(prepared, quotes=[{"text": written, "speaker": "Zelenskyy"}]).quotes
+    assert quote.match == "normalized"
+    assert quote.text == "There must be more protection for human lives"
+    assert prepared.article.text[quote.start : quote.end] == quote.text
+
+
+def test_unverified_quote_is_dropped_unless_asked(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "001")
+    answer = _answer(
+        quotes=[{"text": "We will never negotiate with anyone about anything", "speaker": "Zelenskyy"}]
+    )
+    result = ground(prepared, answer)
+    assert result.quotes == []
+    assert any("not found in the article" in w and "dropped" in w for w in result.warnings)
+    (kept,) = ground(prepared, answer, keep_unverified=True).quotes
+    assert (kept.match, kept.start, kept.end) == ("unverified", None, None)
+
+
+def test_whole_article_pasted_as_a_quote_is_rejected(seeds_dir: Path) -> None:
+    long_article = _seed(seeds_dir, "002")
+    accepted = _ground(long_article, quotes=[{"text": long_article.article.text[:290]}])
+    assert [q.match for q in accepted.quotes] == ["exact"]
+    text = (
+        "Leaders met in Paris on Monday.\n\n"
+        + "They discussed aid for Ukraine at length. " * 6
+        + "\n\nThey left."
+    )
+    short = prepare(Article(id="s", source="s", sha256=sha256_text(text), text=text))
+    result = _ground(short, quotes=[{"text": text[:280]}])
+    assert result.quotes == []
+    assert any("not a quote" in w for w in result.warnings)
+    # Past the answer schema's own limit (a caller may build answers without validation).
+    huge = LLMQuote.model_construct(
+        quote=None, text=long_article.article.text[:700], speaker=None, meeting=None
+    )
+    result = ground(long_article, LLMExtraction.model_construct(meetings=[], quotes=[huge]))
+    assert result.quotes == []
+    assert any("700 characters is not a quote" in w for w in result.warnings)
+
+
+def test_quotes_are_deduplicated_by_span(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "003")
+    same = prepared.candidates[0].text
+    result = _ground(prepared, quotes=[{"quote": 1}, {"text": same}, {"text": f'"{same}"'}, {"quote": 2}])
+    assert [q.start for q in result.quotes] == [prepared.candidates[0].start, prepared.candidates[1].start]
+
+
+def test_meeting_index_out_of_range_becomes_none(seeds_dir: Path) -> None:
+    result = _ground(_seed(seeds_dir, "003"), meetings=[_meeting()], quotes=[{"quote": 1, "meeting": 1}])
+    assert result.quotes[0].meeting_index is None
+    assert any("meeting 1 does not exist" in w for w in result.warnings)
+
+
+def test_speaker_not_in_the_article_is_flagged(seeds_dir: Path) -> None:
+    result = _ground(_seed(seeds_dir, "003"), quotes=[{"quote": 1, "speaker": "Olaf Scholz"}])
+    (quote,) = result.quotes
+    assert quote.speaker == "Olaf Scholz" and not quote.speaker_verified
+    assert any("'Olaf Scholz' is not named" in w for w in result.warnings)
+
+
+# --- speakers ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prefix", "speaker", "named"),
+    [
+        ("003", "Macron", True),
+        ("003", "President Emmanuel Macron", True),
+        ("003", "French President Macron", True),
+        ("003", "Emmanuel Macron", True),
+        ("000", "the Élysée official", True),
+        ("000", "the Elysee official", True),
+        ("000", "the official", True),
+        ("000", "Élysée Palace official", True),
+        ("004", "the Ukrainian president", True),
+        ("004", "Zelensky", True),
+        ("003", "Volodymyr Zelenskyy", True),
+        ("003", "A source in the Ukrainian Presidential Office", True),
+        ("001", "UK PM Keir Starmer", True),
+        ("003", "Olaf Scholz", False),
+        ("003", "Donald Tusk", False),
+        ("003", "he", False),
+        ("003", "the spokesperson", False),
+        ("000", "Ron", False),
+        ("000", "", False),
+    ],
+)
+def test_speaker_in_text(seeds_dir: Path, prefix: str, speaker: str, named: bool) -> None:
+    assert speaker_in_text(speaker, _seed(seeds_dir, prefix).article.text) is named
+
+
+# --- meeting fields ----------------------------------------------------------------------------------
+
+
+def test_meeting_fields_are_mapped_cleaned_and_deduplicated(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")
+    answer = _meeting(
+        format="in_person",
+        series=" Coalition of the Willing ",
+        city="Paris",
+        country=" ",
+        venue="",
+        participants=[
+            {"name": "Emmanuel Macron"},
+            {"name": "emmanuel  macron", "role": "President", "country": "France"},
+            {"name": " "},
+            {"name": "Keir Starmer", "role": "", "country": "UK"},
+        ],
+        hosts=["Starmer", "Macron", "starmer", ""],
+        agenda=["military aid", "Military aid", "ceasefire mechanisms"],
+        outcomes=[" "],
+        evidence=[1],
+    )
+    (meeting,) = _ground(prepared, meetings=[answer]).meetings
+    assert meeting.meeting_type == "summit" and meeting.status == "held" and meeting.format == "in_person"
+    assert meeting.series == "Coalition of the Willing"
+    assert (meeting.location.city, meeting.location.country, meeting.location.venue) == ("Paris", None, None)
+    assert [(p.name, p.role, p.country) for p in meeting.participants] == [
+        ("Emmanuel Macron", "President", "France"),
+        ("Keir Starmer", None, "UK"),
+    ]
+    assert meeting.hosts == ["Starmer", "Macron"]
+    assert meeting.agenda == ["military aid", "ceasefire mechanisms"]
+    assert meeting.outcomes == []
+
+
+def test_blank_title_falls_back_to_series_or_type(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")
+    result = _ground(
+        prepared, meetings=[_meeting(title=" ", series="G7"), _meeting(title="", type="phone_call")]
+    )
+    assert [m.title for m in result.meetings] == ["G7", "phone call"]
+
+
+def test_unambiguous_date_phrase_resolves_to_that_day(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    (meeting,) = _ground(prepared, meetings=[_meeting(date_text="27 March 2025", evidence=[1])]).meetings
+    assert meeting.date.start == meeting.date.end == dt.date(2025, 3, 27)
+    assert meeting.date.precision == "day"
+
+
+def test_dates_are_reconciled_with_publication_date_and_evidence_context(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    fields = {"date_text": "next Thursday", "date": "2025-03-20", "evidence": [17]}
+    result = _ground(prepared, meetings=[_meeting(**fields)])
+    expected, warning = reconcile_date(
+        "next Thursday", "2025-03-20", dt.date(2025, 3, 21), context=prepared.sentences[16].text
+    )
+    assert result.meetings[0].date == expected
+    assert (warning is None) == (not any("next Thursday" in w for w in result.warnings))
+
+
+def test_evidence_outside_the_chunk_is_dropped(seeds_dir: Path) -> None:
+    path = next(seeds_dir.glob("003_*.txt"))
+    prepared = prepare(parse_text(path.read_text("utf-8"), id="003", source=str(path)), max_chunk_chars=700)
+    chunk = prepared.chunks[1]
+    outside = prepared.chunks[0].sentence_ids[0]
+    answer = _answer(meetings=[_meeting(evidence=[chunk.sentence_ids[0], outside])])
+    result = ground(prepared, answer, chunk_index=1)
+    assert [e.start for e in result.meetings[0].evidence] == [
+        prepared.sentences[chunk.sentence_ids[0] - 1].start
+    ]
+    assert any(f"sentence {outside} is not in this chunk" in w for w in result.warnings)
+
+
+def test_warnings_name_the_chunk_when_there_are_several(seeds_dir: Path) -> None:
+    path = next(seeds_dir.glob("003_*.txt"))
+    prepared = prepare(parse_text(path.read_text("utf-8"), id="003", source=str(path)), max_chunk_chars=700)
+    result = ground(prepared, _answer(quotes=[{"quote": 42}]), chunk_index=2)
+    assert result.warnings and all(w.startswith("chunk 2: ") for w in result.warnings)
+
+
+# --- property: every span slices back ----------------------------------------------------------------
+
+_VOCAB = [
+    "Macron",
+    "said",
+    "the",
+    "summit",
+    "U.S.",
+    "Oct.",
+    "talks",
+    "in",
+    "Paris",
+    "we",
+    "will",
+    "meet",
+    "again",
+]
+_SENTENCE = st.lists(st.sampled_from(_VOCAB), min_size=3, max_size=12).map(lambda ws: " ".join(ws) + ".")
+_QUOTED = _SENTENCE.map(lambda s: f"“{s[:-1]},” Macron said.")
+_PARAGRAPH = st.lists(st.one_of(_SENTENCE, _QUOTED), min_size=1, max_size=4).map(" ".join)
+_ARTICLE = st.lists(_PARAGRAPH, min_size=1, max_size=6).map("\n\n".join)
+
+
+def _perturb(text: str, how: int) -> str:
+    if how == 0:
+        return text
+    if how == 1:
+        return text.upper().replace("“", '"').replace("”", '"')
+    if how == 2:
+        return "  ".join(text.split())
+    if how == 3 and len(text) > 30:
+        return text[:10] + text[11:]  # one character lost: a fuzzy match at best
+    return f"“{text}”"
+
+
+@settings(max_examples=60, deadline=None)
+@given(_ARTICLE, st.data())
+def test_every_span_slices_back_to_its_text(article_text: str, data: st.DataObject) -> None:
+    article = Article(id="p", source="p", sha256=sha256_text(article_text), text=article_text)
+    prepared = prepare(article)
+    n_sentences, n_candidates = len(prepared.sentences), len(prepared.candidates)
+    ids = st.integers(min_value=0, max_value=n_sentences + 2)
+    evidence = data.draw(st.lists(ids, max_size=6))
+    quotes: list[dict[str, Any]] = []
+    for _ in range(data.draw(st.integers(min_value=0, max_value=5))):
+        if n_candidates and data.draw(st.booleans()):
+            quotes.append({"quote": data.draw(st.integers(min_value=1, max_value=n_candidates + 1))})
+            continue
+        start = data.draw(st.integers(min_value=0, max_value=len(article_text) - 1))
+        end = data.draw(st.integers(min_value=start + 1, max_value=min(len(article_text), start + 200)))
+        quotes.append({"text": _perturb(article_text[start:end], data.draw(st.integers(0, 4)))})
+    answer = _answer(meetings=[_meeting(evidence=evidence)], quotes=quotes)
+    result = ground(prepared, answer, keep_unverified=True)
+    for e in result.meetings[0].evidence:
+        assert article_text[e.start : e.end] == e.text
+    for q in result.quotes:
+        if q.match == "unverified":
+            assert q.start is None and q.end is None
+            continue
+        assert q.start is not None and q.end is not None
+        assert article_text[q.start : q.end] == q.text
+    placed = [(q.start, q.end) for q in result.quotes if q.start is not None]
+    assert len(placed) == len(set(placed))
+
+
+@settings(max_examples=60, deadline=None)
+@given(_ARTICLE, st.data())
+def test_normalized_matches_fold_to_the_written_quote(article_text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(min_value=0, max_value=len(article_text) - 1))
+    end = data.draw(st.integers(min_value=start + 1, max_value=len(article_text)))
+    written = _perturb(article_text[start:end], data.draw(st.integers(0, 2)))
+    s, e, kind = match_quote(written, article_text)
+    needle = strip_quote_marks(written)  # what is matched: the quote without its quotation marks
+    if kind == "exact":
+        assert s is not None and e is not None and article_text[s:e] == needle
+    elif kind == "normalized":
+        assert s is not None and e is not None and fold(article_text[s:e]) == fold(needle).strip()
