@@ -78,13 +78,15 @@ class LLM:
     async def aclose(self) -> None:
         await self._openai.close()
 
-    def request_options(self, max_tokens: int) -> dict[str, Any]:
-        """Sampling options that make requests deterministic (and so replayable from cassettes)."""
+    def request_options(self, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
+        """Options that make requests deterministic (so replayable) and name the prompt version in the body."""
         return {
             "model": self.config.model,
             "temperature": self.config.temperature,
             "seed": self.config.seed,
             "max_tokens": max_tokens,
+            # Servers that cache prompt prefixes use it; cassettes use it to say which prompt changed.
+            "extra_body": {"prompt_cache_key": prompt.key},
         }
 
     async def structured(
@@ -123,7 +125,7 @@ class LLM:
                         reraise=True,
                     ),
                     **({"token_budget": remaining} if remaining is not None else {}),
-                    **self.request_options(max_tokens),
+                    **self.request_options(prompt, max_tokens),
                 )
             except IncompleteOutputException as exc:
                 used = used + _usage_of(getattr(exc, "last_completion", None), calls=_take(counter))
@@ -215,11 +217,13 @@ def _transport_error(exc: openai.APIError, config: Config, article_id: str, prom
     """One clear line for a request that failed after the client's own retries."""
     cause = exc.__cause__
     while cause is not None:
+        if isinstance(cause, ReplayMiss):
+            return ReplayMiss(str(cause), article_id=article_id, prompt_id=prompt.key)
         if type(cause).__name__ == "CannotOverwriteExistingCassetteException":
             return ReplayMiss(
                 f"request not in the recorded cassettes (prompt {prompt.key}, model {config.model}): "
                 "the prompt, the model or the article changed since recording; re-record with "
-                "`python scripts/record_cassettes.py`",
+                "`make record`",
                 article_id=article_id,
                 prompt_id=prompt.key,
             )

@@ -85,7 +85,8 @@ async def open_llm(config: Config, *, http_client: httpx2.AsyncClient | None = N
         from .replay import replay_http_client
 
         async with replay_http_client(config) as client:
-            llm = LLM(config.with_(base_url="http://127.0.0.1:8080/v1"), http_client=client)
+            # The host is never contacted: the transport answers from the cassettes or raises ReplayMiss.
+            llm = LLM(config.with_(base_url="http://replay.invalid/v1", max_retries=0), http_client=client)
             try:
                 yield llm
             finally:

@@ -208,6 +208,7 @@ def _strip_header(lines: list[str], title: str | None) -> tuple[list[str], str |
     header = [(i, lines[i].strip()) for i in range(first_body) if lines[i].strip()]
     has_body = first_body < len(lines)
     drop: set[int] = set()
+    keep: dict[int, str] = {}
     detect = title is None
     for pos, (i, line) in enumerate(header):
         following = header[pos + 1][1] if pos + 1 < len(header) else None
@@ -218,9 +219,13 @@ def _strip_header(lines: list[str], title: str | None) -> tuple[list[str], str |
         elif detect and title is None and _is_headline(line) and (following is not None or has_body):
             title = line
             drop.add(i)
+        elif _is_caption(line) and len(_words(_CAPTION_CREDIT.sub("", line))) >= 8:
+            # A descriptive caption can be the article's only mention of an event: keep its words and
+            # drop just the photo credit.
+            keep[i] = _CAPTION_CREDIT.sub("", line).rstrip()
         elif _is_byline(line) or _READ_TIME.match(line) or _is_caption(line):
             drop.add(i)
-    return [line for i, line in enumerate(lines) if i not in drop], title
+    return [keep.get(i, line) for i, line in enumerate(lines) if i not in drop], title
 
 
 # --- parsing ---------------------------------------------------------------------------------------

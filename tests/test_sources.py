@@ -107,6 +107,7 @@ CHROME = {
         "Europe",
         "2 min read",
         "Antoine Gyori",
+        "Corbis via Getty Images",
         "Ukraine had a plan on how to engage with Trump",
         "Avatar",
         "Martin Fornusek",
@@ -167,7 +168,9 @@ def test_headline_is_stored_as_title_not_left_in_text(seeds_dir: Path) -> None:
     _, article = _seed(seeds_dir, "003")
     assert article.title is not None
     assert article.title not in article.text
-    assert article.text.startswith("Editor's note:")
+    # The descriptive caption stays (it is the only mention of the Paris summit), minus its photo credit.
+    assert article.text.startswith("President Volodymyr Zelensky is greeted by French President Emmanuel Macron")
+    assert "Getty" not in article.text.split("\n")[0]
 
 
 def test_seed_text_is_normalised_and_hashed(seeds_dir: Path) -> None:

@@ -1,0 +1,78 @@
+"""The library entry points: summarize many inputs, or extract one article, with one call."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+import httpx2
+
+from .config import Config
+from .models import Article, ArticleExtraction, FailedInput, MeetingsDocument
+from .pipeline import build_document, extract_many
+from .sources import load_inputs, parse_text
+from .store import Store
+
+
+def _items(inputs: Sequence[str | Path | Article]) -> list[Article | FailedInput]:
+    items: list[Article | FailedInput] = []
+    for item in inputs:
+        items.extend([item] if isinstance(item, Article) else load_inputs([str(item)]))
+    return items
+
+
+async def asummarize(
+    inputs: Sequence[str | Path | Article],
+    *,
+    config: Config | None = None,
+    http_client: httpx2.AsyncClient | None = None,
+) -> tuple[MeetingsDocument, list[ArticleExtraction]]:
+    """Extract every input (cached ones from the store), consolidate, and return the document and rows."""
+    config = config or Config.build()
+    items = _items(inputs)
+    with Store(config.store_path) as store:
+        rows = await extract_many(items, config, store, http_client=http_client)
+        doc = build_document(items, rows)
+        store.put_document(doc)
+    return doc, rows
+
+
+def summarize(inputs: Sequence[str | Path | Article], *, config: Config | None = None) -> MeetingsDocument:
+    """Files, directories or Article objects in, consolidated meetings out (see `asummarize` for rows)."""
+    doc, _ = asyncio.run(asummarize(inputs, config=config))
+    return doc
+
+
+def make_article(text: str, *, id: str = "article", published: dt.date | None = None, title: str | None = None) -> Article:
+    """An Article from raw text (a ` date YYYY-MM-DD` header is honoured unless `published` is given)."""
+    article = parse_text(text, id=id, source=f"<{id}>")
+    updates: dict[str, object] = {}
+    if published is not None:
+        updates["published"] = published
+    if title is not None:
+        updates["title"] = title
+    return article.model_copy(update=updates) if updates else article
+
+
+async def aextract_article(
+    article: Article | str,
+    *,
+    config: Config | None = None,
+    published: dt.date | None = None,
+    http_client: httpx2.AsyncClient | None = None,
+) -> ArticleExtraction:
+    """Extract one article (an Article or raw text); the result is cached in the store like any run."""
+    config = config or Config.build()
+    item = article if isinstance(article, Article) else make_article(article, published=published)
+    with Store(config.store_path) as store:
+        (row,) = await extract_many([item], config, store, http_client=http_client)
+    return row
+
+
+def extract_article(
+    article: Article | str, *, config: Config | None = None, published: dt.date | None = None
+) -> ArticleExtraction:
+    """Synchronous `aextract_article`."""
+    return asyncio.run(aextract_article(article, config=config, published=published))
