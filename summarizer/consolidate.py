@@ -1,0 +1,1008 @@
+"""Merge the meeting records of many articles into one Meeting per real-world meeting, keeping provenance.
+
+How it works, in four steps, each deterministic and independent of input order:
+
+1. Every record of an ``ok`` row becomes an item with canonical people, place, series, type and a date
+   interval (day, range, week and month precision; year-precision and undated records are handled in
+   step 3 because they carry too little date evidence).
+2. Dated items are blocked by (type family, ISO-ish week bucket, shared series/person/place tag), so only
+   items that share a week and a tag are ever scored: near-linear in the number of records. Scored pairs
+   are merged greedily, best first, under cluster-level constraints (compatible types, dates within
+   ``DAY_TOLERANCE``, no two different records of one article, no two different named series).
+3. Undated items attach to the single clearly best cluster when the other evidence alone is strong, and
+   otherwise cluster among themselves under the same rules.
+4. Each cluster is merged field by field with provenance (status history, sources, participants with
+   article ids, quotes, evidence) and disagreements become ``conflicts``.
+
+Scores fall in [0, 1]. Pairs scoring in the uncertain ``band`` go to the optional ``judge`` (at most once
+per candidate pair, and candidate pairs are bounded by blocking); without a judge the band's midpoint
+decides for dated pairs and its upper edge for undated ones.
+
+Meeting ids are ``"m-"`` + 12 hex digits of sha256 over the cluster's *anchor*: the earliest-published
+member record (its article's sha256 and meeting index). An article published later that joins the
+meeting therefore leaves the id unchanged, which is the common case as news accumulates; the id only
+changes when an earlier report joins or the anchor report disappears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from rapidfuzz import fuzz
+
+from .models import (
+    ArticleExtraction,
+    Conflict,
+    ConflictValue,
+    DateSpec,
+    KeyQuote,
+    Location,
+    Meeting,
+    MeetingEvidence,
+    MeetingFormat,
+    MeetingParticipant,
+    MeetingQuote,
+    MeetingRecord,
+    MeetingType,
+    Precision,
+    SourceRef,
+    Status,
+    StatusChange,
+)
+from .names import PersonResolver, canonical_country, canonical_series, fold, place_parts, series_in_text
+
+__all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"]
+
+log = logging.getLogger("summarizer")
+
+Judge = Callable[[MeetingRecord, MeetingRecord], bool]
+
+DEFAULT_BAND: tuple[float, float] = (0.45, 0.65)
+# Reports of one meeting may disagree on its day by this much (time zones, "10–11 July" vs "11 July").
+DAY_TOLERANCE = 2
+# Intervals wider than this (year precision) say too little to block on; they are treated as undated.
+_COARSE_DAYS = 45
+# A block larger than this is a stop-word (a tag shared by too many items); pairs come from other tags.
+_MAX_BLOCK = 300
+# An undated item attaches to a cluster only if it beats the runner-up by this margin.
+_ATTACH_MARGIN = 0.05
+# Where an undated report can place its meeting, in days around publication, by the status it reports.
+_UNDATED_WINDOW: dict[str, tuple[int, int]] = {
+    "held": (-60, 1),
+    "announced": (-1, 120),
+    "scheduled": (-1, 120),
+    "postponed": (-30, 180),
+    "cancelled": (-30, 120),
+}
+
+_WEIGHTS = {"date": 0.35, "series": 0.25, "people": 0.2, "place": 0.15, "title": 0.1, "hosts": 0.05}
+_SAME_TYPE_BONUS = 0.05
+
+# Which reported types can describe the same meeting (symmetric). A summit is often reported as a
+# "meeting"; a phone call is never a summit, and a bilateral is never a summit or multilateral.
+_COMPATIBLE: dict[str, frozenset[str]] = {
+    "summit": frozenset({"summit", "multilateral_meeting", "conference", "video_conference", "other"}),
+    "multilateral_meeting": frozenset(
+        {"summit", "multilateral_meeting", "conference", "video_conference", "negotiations", "other"}
+    ),
+    "conference": frozenset({"summit", "multilateral_meeting", "conference", "video_conference", "other"}),
+    "video_conference": frozenset(
+        {
+            "summit",
+            "multilateral_meeting",
+            "conference",
+            "video_conference",
+            "phone_call",
+            "bilateral_meeting",
+            "other",
+        }
+    ),
+    "bilateral_meeting": frozenset({"bilateral_meeting", "negotiations", "video_conference", "other"}),
+    "phone_call": frozenset({"phone_call", "video_conference", "other"}),
+    "negotiations": frozenset({"negotiations", "bilateral_meeting", "multilateral_meeting", "other"}),
+    "other": frozenset(
+        {
+            "summit",
+            "multilateral_meeting",
+            "conference",
+            "video_conference",
+            "bilateral_meeting",
+            "phone_call",
+            "negotiations",
+            "other",
+        }
+    ),
+}
+# Blocking families: every compatible pair of types shares at least one family.
+_FAMILIES: dict[str, tuple[str, ...]] = {
+    "summit": ("group",),
+    "multilateral_meeting": ("group",),
+    "conference": ("group",),
+    "bilateral_meeting": ("pair",),
+    "phone_call": ("pair",),
+    "video_conference": ("group", "pair"),
+    "negotiations": ("group", "pair"),
+    "other": ("group", "pair"),
+}
+# Tie-breaks when reports disagree: the more specific type, the later status.
+_TYPE_ORDER: tuple[str, ...] = (
+    "summit",
+    "multilateral_meeting",
+    "conference",
+    "bilateral_meeting",
+    "negotiations",
+    "video_conference",
+    "phone_call",
+    "other",
+)
+_STATUS_RANK: dict[str, int] = {"announced": 0, "scheduled": 1, "postponed": 2, "cancelled": 3, "held": 4}
+_PRECISION_RANK: dict[str, int] = {"day": 0, "range": 1, "week": 2, "month": 3, "year": 4, "unknown": 5}
+_TYPE_LABEL: dict[str, str] = {
+    "summit": "summit",
+    "multilateral_meeting": "meeting",
+    "conference": "conference",
+    "bilateral_meeting": "bilateral meeting",
+    "negotiations": "talks",
+    "video_conference": "video conference",
+    "phone_call": "phone call",
+    "other": "meeting",
+}
+
+_WORD = re.compile(r"[0-9a-z]+")
+_TITLE_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "and",
+        "with",
+        "between",
+        "by",
+        "from",
+        "s",
+        "meeting",
+        "meetings",
+        "summit",
+        "talks",
+        "held",
+        "hold",
+        "upcoming",
+        "will",
+        "take",
+        "place",
+        "announced",
+        "announces",
+    ]
+)
+
+
+@dataclass(slots=True)
+class _Item:
+    """One record with everything matching needs precomputed."""
+
+    idx: int
+    article_id: str
+    article_key: str
+    meeting_index: int
+    published: dt.date | None
+    record: MeetingRecord
+    mtype: str
+    series: frozenset[str]
+    lo: int | None
+    hi: int | None
+    window: tuple[int, int] | None
+    people: frozenset[str]
+    hosts: frozenset[str]
+    city: str | None
+    country: str | None
+    place: tuple[str | None, str | None, str | None]
+    remote: bool
+    title_tokens: frozenset[str]
+    signature: tuple[object, ...]
+    quotes: tuple[KeyQuote, ...]
+
+    @property
+    def dated(self) -> bool:
+        return self.lo is not None
+
+    @property
+    def report_key(self) -> tuple[int, int, str, int]:
+        """Report order: publication (unknown first), then status progression, then stable identity."""
+        published = self.published.toordinal() if self.published else 0
+        return (published, _STATUS_RANK[self.record.status], self.article_key, self.meeting_index)
+
+
+@dataclass(slots=True)
+class _Cluster:
+    """A growing set of items plus what the merge constraints need to know about it."""
+
+    members: list[int]
+    types: set[str]
+    series: set[str]
+    lo: int | None
+    hi: int | None
+    articles: dict[str, tuple[object, ...]]
+
+
+# --- preparing items --------------------------------------------------------------------------------
+
+
+def _interval(spec: DateSpec) -> tuple[int, int] | None:
+    """The inclusive day ordinals a date spec covers, or None when it has no start."""
+    if spec.start is None:
+        return None
+    lo = spec.start.toordinal()
+    if spec.end is not None and spec.end >= spec.start:
+        return lo, spec.end.toordinal()
+    if spec.precision == "week":
+        return lo, lo + 6
+    if spec.precision == "month":
+        nxt = (spec.start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+        return lo, nxt.toordinal() - 1
+    if spec.precision == "year":
+        return lo, dt.date(spec.start.year, 12, 31).toordinal()
+    return lo, lo
+
+
+def _title_tokens(title: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(fold(title)) if w not in _TITLE_STOP)
+
+
+def _dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
+    """Keep one ok row per article content hash; a repeated article must not count as a second report."""
+    by_key: dict[str, list[ArticleExtraction]] = defaultdict(list)
+    for row in rows:
+        if row.status == "ok":
+            by_key[row.article.sha256 or row.article.id].append(row)
+    kept = []
+    for key, group in by_key.items():
+        if len(group) > 1:
+            log.warning("consolidate: article %s appears %d times; using one copy", key[:12], len(group))
+            group.sort(key=lambda r: (r.article.id, r.model, r.prompt_version, r.model_dump_json()))
+        kept.append(group[0])
+    return kept
+
+
+def _resolver(rows: Sequence[ArticleExtraction]) -> PersonResolver:
+    names: list[str] = []
+    for row in rows:
+        for record in row.meetings:
+            names.extend(p.name for p in record.participants)
+            names.extend(h for h in record.hosts if canonical_country(h) is None)
+        names.extend(q.speaker for q in row.quotes if q.speaker)
+    return PersonResolver(names)
+
+
+def _host_key(host: str, resolve: PersonResolver) -> str:
+    return canonical_country(host) or resolve(host)
+
+
+def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_Item]:
+    raw: list[_Item] = []
+    for row in rows:
+        key = row.article.sha256 or row.article.id
+        published = row.article.published
+        quotes_by_index: dict[int, list[KeyQuote]] = defaultdict(list)
+        for quote in row.quotes:
+            if quote.meeting_index is not None:
+                quotes_by_index[quote.meeting_index].append(quote)
+        for index, record in enumerate(row.meetings):
+            place = place_parts(record.location.city, record.location.country, record.location.venue)
+            series = frozenset(s for s in (canonical_series(record.series),) if s) | series_in_text(
+                record.title
+            )
+            interval = _interval(record.date)
+            window: tuple[int, int] | None = None
+            if interval is not None and interval[1] - interval[0] > _COARSE_DAYS:
+                window, interval = interval, None
+            elif interval is None and published is not None:
+                before, after = _UNDATED_WINDOW[record.status]
+                window = (published.toordinal() + before, published.toordinal() + after)
+            raw.append(
+                _Item(
+                    idx=-1,
+                    article_id=row.article.id,
+                    article_key=key,
+                    meeting_index=index,
+                    published=published,
+                    record=record,
+                    mtype=record.meeting_type,
+                    series=series,
+                    lo=interval[0] if interval else None,
+                    hi=interval[1] if interval else None,
+                    window=window,
+                    people=frozenset(resolve(p.name) for p in record.participants if p.name.strip()),
+                    hosts=frozenset(_host_key(h, resolve) for h in record.hosts if h.strip()),
+                    city=fold(place[0]) if place[0] else None,
+                    country=fold(place[1]) if place[1] else None,
+                    place=place,
+                    remote=record.format in ("hybrid", "virtual"),
+                    title_tokens=_title_tokens(record.title),
+                    signature=(fold(record.title), interval, record.meeting_type),
+                    quotes=tuple(quotes_by_index.get(index, ())),
+                )
+            )
+    raw.sort(key=lambda it: (it.article_key, it.meeting_index))
+    for i, item in enumerate(raw):
+        item.idx = i
+    return raw
+
+
+# --- scoring ----------------------------------------------------------------------------------------
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / min(len(a), len(b))
+
+
+def _date_score(a: _Item, b: _Item) -> float | None:
+    """Agreement of two dates in [0, 1], or None when they cannot be the same meeting's."""
+    if a.lo is not None and b.lo is not None and a.hi is not None and b.hi is not None:
+        gap = max(a.lo, b.lo) - min(a.hi, b.hi)
+        if gap > DAY_TOLERANCE:
+            return None
+        if gap > 0:
+            return 0.3 if gap == 1 else 0.1
+        width = max(a.hi - a.lo, b.hi - b.lo)
+        if width == 0:
+            return 1.0
+        if width <= 3:
+            return 0.8
+        if width <= 7:
+            return 0.65
+        return 0.4
+    # An undated report only constrains where its meeting can fall.
+    span_a = (a.lo, a.hi) if a.lo is not None else a.window
+    span_b = (b.lo, b.hi) if b.lo is not None else b.window
+    if span_a is not None and span_b is not None:
+        lo_a, hi_a = span_a
+        lo_b, hi_b = span_b
+        assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
+        if max(lo_a, lo_b) - min(hi_a, hi_b) > DAY_TOLERANCE:
+            return None
+    return 0.0
+
+
+def _place_score(a: _Item, b: _Item) -> float:
+    if a.city and b.city:
+        same_country = a.country is not None and a.country == b.country
+        score = 1.0 if a.city == b.city else (-0.3 if same_country else -0.6)
+    elif a.country and b.country:
+        score = 0.4 if a.country == b.country else -0.6
+    else:
+        return 0.0
+    # A hybrid or virtual meeting is legitimately reported from either of its places.
+    if score < 0 and (a.remote or b.remote):
+        score /= 2
+    return score
+
+
+def _score(a: _Item, b: _Item) -> float | None:
+    """Evidence that two records describe one meeting, in [0, 1]; None when they cannot."""
+    if b.mtype not in _COMPATIBLE[a.mtype]:
+        return None
+    if a.article_key == b.article_key and a.signature != b.signature:
+        return None
+    if a.series and b.series and a.series.isdisjoint(b.series):
+        return None
+    date = _date_score(a, b)
+    if date is None:
+        return None
+    score = _WEIGHTS["date"] * date
+    if a.series and b.series:
+        score += _WEIGHTS["series"]
+    if a.people and b.people:
+        shared = _overlap(a.people, b.people)
+        score += _WEIGHTS["people"] * (shared if shared > 0 else -0.3)
+    score += _WEIGHTS["place"] * _place_score(a, b)
+    if a.title_tokens and b.title_tokens:
+        union = len(a.title_tokens | b.title_tokens)
+        score += _WEIGHTS["title"] * len(a.title_tokens & b.title_tokens) / union
+    if a.hosts and b.hosts:
+        shared = _overlap(a.hosts, b.hosts)
+        score += _WEIGHTS["hosts"] * (shared if shared > 0 else -0.2)
+    if a.mtype == b.mtype:
+        score += _SAME_TYPE_BONUS
+    return min(1.0, max(0.0, score))
+
+
+def pair_score(a: ArticleExtraction, i: int, b: ArticleExtraction, j: int) -> float | None:
+    """The match score of record i of one row and record j of another (for tuning and judge tooling)."""
+    rows = [a, b] if (a.article.sha256 or a.article.id) != (b.article.sha256 or b.article.id) else [a]
+    items = _items(rows, _resolver(rows))
+    key_a, key_b = a.article.sha256 or a.article.id, b.article.sha256 or b.article.id
+    left = next(it for it in items if it.article_key == key_a and it.meeting_index == i)
+    right = next(it for it in items if it.article_key == key_b and it.meeting_index == j)
+    return _score(left, right)
+
+
+# --- blocking ---------------------------------------------------------------------------------------
+
+
+def _tags(item: _Item) -> list[tuple[str, str]]:
+    tags = [("s", s) for s in item.series]
+    tags.extend(("p", p) for p in item.people)
+    tags.extend(("p", h) for h in item.hosts)
+    if item.city:
+        tags.append(("c", item.city))
+    if item.country:
+        tags.append(("k", item.country))
+    return tags
+
+
+def _candidate_pairs(items: Sequence[_Item]) -> set[tuple[int, int]]:
+    """Pairs of dated items that share a type family, a week bucket and a tag."""
+    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    bare: list[tuple[str, int, int]] = []
+    for item in items:
+        assert item.lo is not None and item.hi is not None
+        weeks = range((item.lo - DAY_TOLERANCE) // 7, (item.hi + DAY_TOLERANCE) // 7 + 1)
+        tags = _tags(item)
+        for family in _FAMILIES[item.mtype]:
+            for week in weeks:
+                blocks[(family, week)].append(item.idx)
+                if not tags:
+                    bare.append((family, week, item.idx))
+                for tag in tags:
+                    blocks[(family, week, *tag)].append(item.idx)
+    pairs: set[tuple[int, int]] = set()
+    oversized = 0
+    for key, members in blocks.items():
+        if len(key) == 2:
+            continue
+        if len(members) > _MAX_BLOCK:
+            oversized += 1
+            continue
+        for x in range(len(members)):
+            left = members[x]
+            for right in members[x + 1 :]:
+                if left != right:
+                    pairs.add((left, right) if left < right else (right, left))
+    # An item with no tag at all can only be matched by date and title: compare it with its whole week.
+    for family, week, idx in bare:
+        for other in blocks[(family, week)][: _MAX_BLOCK * 4]:
+            if other != idx:
+                pairs.add((idx, other) if idx < other else (other, idx))
+    if oversized:
+        log.debug("consolidate: %d oversized blocks skipped", oversized)
+    return pairs
+
+
+# --- clustering -------------------------------------------------------------------------------------
+
+
+class _Clusters:
+    """Union-find over items whose merges respect the cluster-level constraints."""
+
+    def __init__(self, items: Sequence[_Item]) -> None:
+        self.parent = list(range(len(items)))
+        self.state: dict[int, _Cluster] = {}
+        for it in items:
+            self.state[it.idx] = _Cluster(
+                members=[it.idx],
+                types={it.mtype},
+                series=set(it.series),
+                lo=it.lo,
+                hi=it.hi,
+                articles={it.article_key: it.signature},
+            )
+
+    def find(self, x: int) -> int:
+        root = x
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[x] != root:
+            self.parent[x], x = root, self.parent[x]
+        return root
+
+    def can_merge(self, ra: int, rb: int) -> bool:
+        a, b = self.state[ra], self.state[rb]
+        if any(tb not in _COMPATIBLE[ta] for ta in a.types for tb in b.types):
+            return False
+        if a.series and b.series and a.series.isdisjoint(b.series):
+            return False
+        if (
+            a.lo is not None
+            and b.lo is not None
+            and a.hi is not None
+            and b.hi is not None
+            and max(a.lo, b.lo) - min(a.hi, b.hi) > DAY_TOLERANCE
+        ):
+            return False
+        small, large = (a, b) if len(a.articles) <= len(b.articles) else (b, a)
+        return all(large.articles.get(k, sig) == sig for k, sig in small.articles.items())
+
+    def merge(self, ra: int, rb: int) -> int:
+        a, b = self.state[ra], self.state[rb]
+        if len(a.members) < len(b.members) or (len(a.members) == len(b.members) and rb < ra):
+            ra, rb, a, b = rb, ra, b, a
+        a.members.extend(b.members)
+        a.types |= b.types
+        a.series |= b.series
+        if b.lo is not None and b.hi is not None:
+            a.lo = b.lo if a.lo is None else max(a.lo, b.lo)
+            a.hi = b.hi if a.hi is None else min(a.hi, b.hi)
+        a.articles.update(b.articles)
+        self.parent[rb] = ra
+        del self.state[rb]
+        return ra
+
+
+@dataclass(slots=True)
+class _Decider:
+    band: tuple[float, float]
+    judge: Judge | None
+    calls: int = 0
+
+    def __call__(self, score: float, a: _Item, b: _Item, *, strict: bool) -> bool:
+        low, high = self.band
+        if score >= high:
+            return True
+        if score < low:
+            return False
+        if self.judge is not None:
+            self.calls += 1
+            return bool(self.judge(a.record, b.record))
+        return score >= (high if strict else (low + high) / 2)
+
+
+def _greedy(
+    items: Sequence[_Item], pairs: Iterable[tuple[int, int]], clusters: _Clusters, decide: _Decider
+) -> None:
+    """Merge scored pairs best first; ties fall back to the items' stable order."""
+    scored: list[tuple[float, int, int]] = []
+    for i, j in pairs:
+        score = _score(items[i], items[j])
+        if score is not None and score >= decide.band[0]:
+            scored.append((-score, i, j))
+    scored.sort()
+    for neg, i, j in scored:
+        ri, rj = clusters.find(i), clusters.find(j)
+        if ri == rj or not clusters.can_merge(ri, rj):
+            continue
+        strict = not (items[i].dated and items[j].dated)
+        if decide(-neg, items[i], items[j], strict=strict):
+            clusters.merge(ri, rj)
+
+
+def _attach_undated(
+    items: Sequence[_Item], undated: Sequence[_Item], clusters: _Clusters, decide: _Decider
+) -> list[_Item]:
+    """Attach undated items to one clearly best dated cluster; return those left over."""
+    by_week: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    by_tag: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for item in items:
+        if not item.dated:
+            continue
+        assert item.lo is not None and item.hi is not None
+        for family in _FAMILIES[item.mtype]:
+            for tag in _tags(item):
+                by_tag[(family, *tag)].append(item.idx)
+                for week in range((item.lo - DAY_TOLERANCE) // 7, (item.hi + DAY_TOLERANCE) // 7 + 1):
+                    by_week[(family, week, *tag)].append(item.idx)
+
+    proposals: list[tuple[float, int, int, int]] = []
+    for u in undated:
+        candidates: set[int] = set()
+        for family in _FAMILIES[u.mtype]:
+            for tag in _tags(u):
+                if u.window is not None:
+                    for week in range(
+                        (u.window[0] - DAY_TOLERANCE) // 7, (u.window[1] + DAY_TOLERANCE) // 7 + 1
+                    ):
+                        block = by_week.get((family, week, *tag), ())
+                        if len(block) <= _MAX_BLOCK:
+                            candidates.update(block)
+                else:
+                    block = by_tag.get((family, *tag), ())
+                    if len(block) <= _MAX_BLOCK:
+                        candidates.update(block)
+        best: dict[int, tuple[float, int]] = {}
+        for c in sorted(candidates):
+            score = _score(u, items[c])
+            if score is None:
+                continue
+            root = clusters.find(c)
+            if score > best.get(root, (-1.0, 0))[0]:
+                best[root] = (score, c)
+        if not best:
+            continue
+        ranked = sorted(((s, root, c) for root, (s, c) in best.items()), key=lambda t: (-t[0], t[1]))
+        top, root, via = ranked[0]
+        if len(ranked) > 1 and ranked[1][0] > top - _ATTACH_MARGIN:
+            continue  # two meetings fit about equally well: attaching would be a guess
+        proposals.append((-top, u.idx, root, via))
+    proposals.sort()
+    leftover = {u.idx for u in undated}
+    for neg, u_idx, root, via in proposals:
+        ru, rc = clusters.find(u_idx), clusters.find(root)
+        if ru != rc and clusters.can_merge(ru, rc) and decide(-neg, items[u_idx], items[via], strict=True):
+            clusters.merge(ru, rc)
+            leftover.discard(u_idx)
+    return [u for u in undated if u.idx in leftover]
+
+
+def _undated_pairs(undated: Sequence[_Item]) -> set[tuple[int, int]]:
+    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for item in undated:
+        for family in _FAMILIES[item.mtype]:
+            for tag in _tags(item):
+                blocks[(family, *tag)].append(item.idx)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if len(members) > _MAX_BLOCK:
+            continue
+        for x, left in enumerate(members):
+            for right in members[x + 1 :]:
+                if left != right:
+                    pairs.add((left, right) if left < right else (right, left))
+    return pairs
+
+
+# --- merging ----------------------------------------------------------------------------------------
+
+
+def _date_text(spec: DateSpec) -> str:
+    assert spec.start is not None
+    if spec.precision == "month":
+        return spec.start.strftime("%B %Y")
+    if spec.precision == "year":
+        return str(spec.start.year)
+    if spec.precision == "week":
+        return f"week of {spec.start.isoformat()}"
+    if spec.end is not None and spec.end != spec.start:
+        return f"{spec.start.isoformat()} – {spec.end.isoformat()}"
+    return spec.start.isoformat()
+
+
+def _latest(members: Sequence[_Item]) -> int:
+    return max(m.published.toordinal() if m.published else 0 for m in members)
+
+
+def _article_ids(members: Iterable[_Item]) -> list[str]:
+    return sorted({m.article_id for m in members})
+
+
+def _merge_date(members: Sequence[_Item]) -> tuple[DateSpec, Conflict | None]:
+    """The most precise date that the reports support; a conflict when some report contradicts it."""
+    groups: dict[tuple[int, int, str], list[_Item]] = defaultdict(list)
+    for m in members:
+        interval = _interval(m.record.date)
+        if interval is not None:
+            precision: str = m.record.date.precision
+            if precision == "unknown":
+                precision = "day" if interval[0] == interval[1] else "range"
+            groups[(interval[0], interval[1], precision)].append(m)
+    if not groups:
+        return DateSpec(), None
+
+    def rank(key: tuple[int, int, str]) -> tuple[int, int, int, int, int]:
+        group = groups[key]
+        return (_PRECISION_RANK[key[2]], -len(_article_ids(group)), -_latest(group), key[0], key[1])
+
+    chosen = min(groups, key=rank)
+    lo, hi, _ = chosen
+    source = max(groups[chosen], key=lambda m: m.report_key).record.date
+    spec = _spec_of(chosen, text=source.text, keep_end=hi != lo or source.end is not None)
+    contradicting = [key for key in groups if key[0] > lo or key[1] < hi]
+    if not contradicting:
+        return spec, None
+    values: dict[str, set[str]] = defaultdict(set)
+    for key in [chosen, *contradicting]:
+        values[_date_text(_spec_of(key))].update(m.article_id for m in groups[key])
+    return spec, _conflict("date", values, first=_date_text(spec))
+
+
+def _spec_of(key: tuple[int, int, str], *, text: str | None = None, keep_end: bool = True) -> DateSpec:
+    lo, hi, precision = key
+    return DateSpec(
+        start=dt.date.fromordinal(lo),
+        end=dt.date.fromordinal(hi) if keep_end else None,
+        text=text,
+        precision=cast(Precision, precision),
+    )
+
+
+def _conflict(field: str, values: dict[str, set[str]], *, first: str) -> Conflict:
+    """A conflict listing the chosen value first, then the others by support and name."""
+    ordered = sorted(values, key=lambda v: (v != first, -len(values[v]), v))
+    return Conflict(
+        field=field, values=[ConflictValue(value=v, article_ids=sorted(values[v])) for v in ordered]
+    )
+
+
+def _place_text(city: str | None, country: str | None, venue: str | None) -> str:
+    parts = [p for p in (city, country) if p]
+    if not parts and venue:
+        parts = [venue]
+    return ", ".join(parts)
+
+
+def _merge_location(members: Sequence[_Item]) -> tuple[Location, Conflict | None]:
+    located = [m for m in members if m.place[0] or m.place[1]]
+    if not located:
+        venues = sorted({m.place[2] for m in members if m.place[2]})
+        return Location(venue=venues[0] if venues else None), None
+    keys = sorted({(m.place[0], m.place[1]) for m in located}, key=lambda k: (k[0] or "", k[1] or ""))
+
+    def consistent(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
+        city_ok = a[0] is None or b[0] is None or fold(a[0]) == fold(b[0])
+        country_ok = a[1] is None or b[1] is None or fold(a[1]) == fold(b[1])
+        return city_ok and country_ok
+
+    def support(key: tuple[str | None, str | None]) -> list[_Item]:
+        return [m for m in located if consistent(key, (m.place[0], m.place[1]))]
+
+    def rank(key: tuple[str | None, str | None]) -> tuple[int, int, int, str]:
+        backers = support(key)
+        specificity = (key[0] is not None) + (key[1] is not None)
+        return (-len(_article_ids(backers)), -specificity, -_latest(backers), _place_text(*key, None))
+
+    city, country = min(keys, key=rank)
+    backers = support((city, country))
+    # Fill a part the chosen value lacks from the reports that agree with it.
+    if city is None:
+        city = next((m.place[0] for m in sorted(backers, key=lambda m: m.report_key) if m.place[0]), None)
+    if country is None:
+        country = next((m.place[1] for m in sorted(backers, key=lambda m: m.report_key) if m.place[1]), None)
+    venue_votes = Counter(m.place[2] for m in backers if m.place[2])
+    venue = min(venue_votes, key=lambda v: (-venue_votes[v], v)) if venue_votes else None
+    location = Location(city=city, country=country, venue=venue)
+    others = [m for m in located if not consistent((city, country), (m.place[0], m.place[1]))]
+    if not others:
+        return location, None
+    chosen_text = _place_text(city, country, None)
+    values: dict[str, set[str]] = defaultdict(set)
+    values[chosen_text].update(m.article_id for m in backers)
+    for m in others:
+        values[_place_text(m.place[0], m.place[1], None)].add(m.article_id)
+    return location, _conflict("location", values, first=chosen_text)
+
+
+def _merge_hosts(members: Sequence[_Item], countries: dict[str, str]) -> tuple[list[str], Conflict | None]:
+    """The reported host set; reports naming a host by person or by country agree when the person's
+    country is known."""
+    reports = [m for m in members if m.hosts]
+    if not reports:
+        return [], None
+
+    def comparable(hosts: frozenset[str]) -> frozenset[str]:
+        return frozenset(countries.get(h, h) for h in hosts)
+
+    sets = sorted({m.hosts for m in reports}, key=lambda s: (-len(s), sorted(s)))
+    chain = all(comparable(s) <= comparable(sets[0]) for s in sets)
+    if chain:
+        return sorted(sets[0]), None
+    backers: dict[frozenset[str], list[_Item]] = defaultdict(list)
+    for m in reports:
+        backers[m.hosts].append(m)
+    chosen = min(backers, key=lambda s: (-len(_article_ids(backers[s])), -_latest(backers[s]), sorted(s)))
+    values = {", ".join(sorted(s)): set(_article_ids(ms)) for s, ms in backers.items()}
+    return sorted(chosen), _conflict("hosts", values, first=", ".join(sorted(chosen)))
+
+
+def _merge_format(members: Sequence[_Item]) -> tuple[MeetingFormat | None, Conflict | None]:
+    backers: dict[str, list[_Item]] = defaultdict(list)
+    for m in members:
+        if m.record.format is not None:
+            backers[m.record.format].append(m)
+    if not backers:
+        return None, None
+    # A hybrid meeting is often reported as in person or virtual by one side; "hybrid" reconciles them.
+    chosen = (
+        "hybrid"
+        if "hybrid" in backers
+        else min(backers, key=lambda f: (-len(_article_ids(backers[f])), -_latest(backers[f]), f))
+    )
+    conflict = None
+    if len(backers) > 1:
+        conflict = _conflict("format", {f: set(_article_ids(ms)) for f, ms in backers.items()}, first=chosen)
+    return cast(MeetingFormat, chosen), conflict
+
+
+def _merge_type(members: Sequence[_Item]) -> tuple[MeetingType, Conflict | None]:
+    backers: dict[str, list[_Item]] = defaultdict(list)
+    for m in members:
+        backers[m.mtype].append(m)
+    specific = [t for t in backers if t != "other"] or ["other"]
+    chosen = min(specific, key=lambda t: (-len(_article_ids(backers[t])), _TYPE_ORDER.index(t)))
+    conflict = None
+    if len(specific) > 1:
+        values = {t: set(_article_ids(backers[t])) for t in specific}
+        conflict = _conflict("meeting_type", values, first=chosen)
+    return cast(MeetingType, chosen), conflict
+
+
+def _merge_participants(members: Sequence[_Item], resolve: PersonResolver) -> list[MeetingParticipant]:
+    seen: dict[str, tuple[Counter[str], Counter[str], set[str]]] = {}
+    for m in members:
+        for p in m.record.participants:
+            if not p.name.strip():
+                continue
+            roles, countries, ids = seen.setdefault(resolve(p.name), (Counter(), Counter(), set()))
+            if p.role and p.role.strip():
+                roles[" ".join(p.role.split())] += 1
+            if p.country:
+                countries[canonical_country(p.country) or p.country.strip()] += 1
+            ids.add(m.article_id)
+
+    def top(counter: Counter[str]) -> str | None:
+        return min(counter, key=lambda v: (-counter[v], v)) if counter else None
+
+    people = [
+        MeetingParticipant(name=name, role=top(roles), country=top(countries), article_ids=sorted(ids))
+        for name, (roles, countries, ids) in seen.items()
+    ]
+    people.sort(key=lambda p: (-len(p.article_ids), p.name))
+    return people
+
+
+def _merge_texts(members: Sequence[_Item], field: str) -> list[str]:
+    """Agenda items or outcomes once each; near-identical wordings (token set ratio >= 90) count as one."""
+    kept: list[str] = []
+    keys: list[str] = []
+    for m in members:
+        for text in getattr(m.record, field):
+            clean = " ".join(text.split()).rstrip(" .;")
+            key = fold(clean)
+            if not key or any(key == k or fuzz.token_set_ratio(key, k) >= 90 for k in keys):
+                continue
+            kept.append(clean)
+            keys.append(key)
+    return kept
+
+
+def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, mtype: str) -> str:
+    counts = Counter(" ".join(m.record.title.split()) for m in members if m.record.title.strip())
+
+    def informative(title: str) -> tuple[bool, bool, bool, int, int, str]:
+        key = fold(title)
+        has_series = series is None or series in series_in_text(title) or fold(series) in key
+        has_city = city is None or fold(city) in key
+        # Then the series spelled as it is canonically, then the title most reports use, then the shortest.
+        spelled = series is None or series in title
+        return (has_series, has_city, spelled, counts[title], -len(title), title)
+
+    best = max(counts, key=informative) if counts else ""
+    has_series, has_city, *_ = informative(best) if best else (False, False)
+    if series and city and not (has_series and has_city):
+        label = _TYPE_LABEL[mtype]
+        head = series if fold(series).endswith(label.split()[-1]) else f"{series} {label}"
+        return f"{head}, {city}"
+    return best or (f"{series} {_TYPE_LABEL[mtype]}" if series else _TYPE_LABEL[mtype].capitalize())
+
+
+def _meeting_id(members: Sequence[_Item]) -> str:
+    anchor = min(
+        members,
+        key=lambda m: (m.published is None, m.published or dt.date.min, m.article_key, m.meeting_index),
+    )
+    digest = hashlib.sha256(f"{anchor.article_key}#{anchor.meeting_index}".encode()).hexdigest()
+    return f"m-{digest[:12]}"
+
+
+def _build(members: list[_Item], resolve: PersonResolver) -> Meeting:
+    members.sort(key=lambda m: m.report_key)
+    conflicts: list[Conflict] = []
+    mtype, type_conflict = _merge_type(members)
+    date, date_conflict = _merge_date(members)
+    location, location_conflict = _merge_location(members)
+    participants = _merge_participants(members, resolve)
+    countries = {p.name: p.country for p in participants if p.country}
+    hosts, hosts_conflict = _merge_hosts(members, countries)
+    fmt, format_conflict = _merge_format(members)
+    for conflict in (date_conflict, location_conflict, hosts_conflict, format_conflict, type_conflict):
+        if conflict is not None:
+            conflicts.append(conflict)
+
+    series_votes = Counter(s for m in members for s in {canonical_series(m.record.series)} if s)
+    if not series_votes:
+        series_votes = Counter(s for m in members for s in m.series)
+    series = min(series_votes, key=lambda s: (-series_votes[s], s)) if series_votes else None
+
+    history: list[StatusChange] = []
+    for m in members:
+        change = StatusChange(status=m.record.status, as_of=m.published, article_id=m.article_id)
+        if change not in history:
+            history.append(change)
+    status: Status = members[-1].record.status
+
+    quotes: list[MeetingQuote] = []
+    seen_quotes: set[tuple[str, str]] = set()
+    for m in members:
+        for q in m.quotes:
+            if (m.article_id, q.text) in seen_quotes:
+                continue
+            seen_quotes.add((m.article_id, q.text))
+            data = q.model_dump()
+            if q.speaker:
+                data["speaker"] = resolve(q.speaker)
+            quotes.append(MeetingQuote(**data, article_id=m.article_id))
+
+    sources = sorted(
+        (
+            SourceRef(article_id=m.article_id, meeting_index=m.meeting_index, published=m.published)
+            for m in members
+        ),
+        key=lambda s: (s.published is None, s.published or dt.date.min, s.article_id, s.meeting_index),
+    )
+    evidence = [
+        MeetingEvidence(text=e.text, start=e.start, end=e.end, article_id=m.article_id)
+        for m in members
+        for e in m.record.evidence
+    ]
+    return Meeting(
+        id=_meeting_id(members),
+        title=_pick_title(members, series, location.city, mtype),
+        meeting_type=mtype,
+        format=fmt,
+        series=series,
+        date=date,
+        location=location,
+        status=status,
+        status_history=history,
+        participants=participants,
+        hosts=hosts,
+        agenda=_merge_texts(members, "agenda"),
+        outcomes=_merge_texts(members, "outcomes"),
+        quotes=quotes,
+        sources=sources,
+        conflicts=conflicts,
+        evidence=evidence,
+    )
+
+
+# --- entry point ------------------------------------------------------------------------------------
+
+
+def consolidate(
+    extractions: Sequence[ArticleExtraction],
+    *,
+    judge: Judge | None = None,
+    band: tuple[float, float] = DEFAULT_BAND,
+) -> list[Meeting]:
+    """One Meeting per real-world meeting reported by the ok rows, sorted by date (undated last), then id."""
+    low, high = band
+    if not 0.0 <= low <= high <= 1.0:
+        raise ValueError(f"band must satisfy 0 <= low <= high <= 1, got {band!r}")
+    rows = _dedupe_rows(extractions)
+    resolve = _resolver(rows)
+    items = _items(rows, resolve)
+    clusters = _Clusters(items)
+    decide = _Decider(band=band, judge=judge)
+
+    dated = [it for it in items if it.dated]
+    undated = [it for it in items if not it.dated]
+    pairs = _candidate_pairs(dated)
+    _greedy(items, pairs, clusters, decide)
+    leftover = _attach_undated(items, undated, clusters, decide)
+    undated_pairs = _undated_pairs(leftover)
+    _greedy(items, undated_pairs, clusters, decide)
+
+    groups: dict[int, list[_Item]] = defaultdict(list)
+    for item in items:
+        groups[clusters.find(item.idx)].append(item)
+    meetings = [_build(members, resolve) for members in groups.values()]
+    meetings.sort(key=lambda m: (m.date.start is None, m.date.start or dt.date.min, m.id))
+    log.info(
+        "consolidate: %d records from %d articles -> %d meetings (%d candidate pairs, %d judge calls)",
+        len(items),
+        len(rows),
+        len(meetings),
+        len(pairs) + len(undated_pairs),
+        decide.calls,
+    )
+    return meetings
