@@ -143,6 +143,10 @@ class LLM:
                     prompt_id=prompt.key,
                 ) from exc
             except InstructorRetryException as exc:
+                api_error = _api_error_in(exc)
+                if api_error is not None:
+                    self._log(prompt, article_id, used, started, status="error")
+                    raise _transport_error(api_error, self.config, article_id, prompt) from exc
                 used = used + _usage_from_total(exc.total_usage, _take(counter))
                 self._log(prompt, article_id, used, started, status="invalid")
                 raise LLMError(
@@ -206,6 +210,16 @@ def _usage_from_total(total: Any, calls: int) -> Usage:
         completion_tokens=int(getattr(total, "completion_tokens", 0) or 0),
         calls=calls,
     )
+
+
+def _api_error_in(exc: BaseException) -> openai.APIError | None:
+    """instructor wraps transport errors in its retry exception; find the openai error underneath."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, openai.APIError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:
