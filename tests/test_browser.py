@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_render import sample_document
+from .test_render import sample_document
 
 from summarizer.models import DateSpec, MeetingQuote, MeetingsDocument, SourceArticle
 from summarizer.render import render_html
