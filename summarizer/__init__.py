@@ -52,7 +52,45 @@ _EXPORTS: dict[str, str] = {
     "StatusChange": "models",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "Article",
+    "ArticleExtraction",
+    "ArticleRef",
+    "Config",
+    "ConfigError",
+    "Conflict",
+    "DateSpec",
+    "Evidence",
+    "InputError",
+    "KeyQuote",
+    "LLMError",
+    "LocalModelError",
+    "Location",
+    "Meeting",
+    "MeetingRecord",
+    "MeetingsDocument",
+    "Participant",
+    "SourceRef",
+    "StatusChange",
+    "StoreError",
+    "SummarizerError",
+    "Usage",
+    "__version__",
+    "aextract_article",
+    "asummarize",
+    "consolidate",
+    "evaluate",
+    "extract_article",
+    "filter_meetings",
+    "format_date",
+    "load_inputs",
+    "make_article",
+    "render_html",
+    "render_json",
+    "render_markdown",
+    "resolve_date",
+    "summarize",
+]
 
 if TYPE_CHECKING:
     from .api import aextract_article, asummarize, extract_article, make_article, summarize

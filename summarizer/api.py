@@ -45,7 +45,9 @@ def summarize(inputs: Sequence[str | Path | Article], *, config: Config | None =
     return doc
 
 
-def make_article(text: str, *, id: str = "article", published: dt.date | None = None, title: str | None = None) -> Article:
+def make_article(
+    text: str, *, id: str = "article", published: dt.date | None = None, title: str | None = None
+) -> Article:
     """An Article from raw text (a ` date YYYY-MM-DD` header is honoured unless `published` is given)."""
     article = parse_text(text, id=id, source=f"<{id}>")
     updates: dict[str, object] = {}

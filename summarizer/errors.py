@@ -1,13 +1,13 @@
 """The error hierarchy; the CLI turns each into one line and an exit code.
 
-    SummarizerError
-    ├── ConfigError          bad flags, environment or configuration      (exit 2)
-    ├── InputError           an input file that cannot be read or parsed  (article fails, or exit 2)
-    ├── LLMError             the model call failed after retries           (article fails)
-    │   ├── TruncatedOutput  finish_reason == "length"
-    │   └── ReplayMiss       a request not found in the recorded cassettes
-    ├── StoreError           the SQLite store cannot be opened or written  (exit 2)
-    └── LocalModelError      the embedded model or its server cannot be used (exit 2)
+SummarizerError
+├── ConfigError          bad flags, environment or configuration      (exit 2)
+├── InputError           an input file that cannot be read or parsed  (article fails, or exit 2)
+├── LLMError             the model call failed after retries           (article fails)
+│   ├── TruncatedOutput  finish_reason == "length"
+│   └── ReplayMiss       a request not found in the recorded cassettes
+├── StoreError           the SQLite store cannot be opened or written  (exit 2)
+└── LocalModelError      the embedded model or its server cannot be used (exit 2)
 """
 
 from __future__ import annotations

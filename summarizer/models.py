@@ -283,7 +283,9 @@ class LLMMeeting(_Model):
     title: str = Field(max_length=_L, description="short descriptive title")
     type: MeetingType
     format: MeetingFormat | None = None
-    series: str | None = Field(default=None, max_length=_S, description="recurring format, e.g. Coalition of the Willing")
+    series: str | None = Field(
+        default=None, max_length=_S, description="recurring format, e.g. Coalition of the Willing"
+    )
     date_text: str | None = Field(default=None, max_length=_S, description="date phrase exactly as written")
     date: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD if known")
     city: str | None = Field(default=None, max_length=40)

@@ -29,7 +29,7 @@ class Prompt:
         return f"{self.id}@{self.version}+{digest}"
 
     def messages(self, **fields: str) -> list[dict[str, str]]:
-        """The chat messages: the fixed system text first (so servers can reuse its prefix), then the user part."""
+        """The chat messages: the fixed system text first (so its prefix is reused), then the user part."""
         return [
             {"role": "system", "content": self.system},
             {"role": "user", "content": self.user.format(**fields)},
@@ -42,7 +42,9 @@ def parse_prompt(text: str, *, name: str) -> Prompt:
     if not match:
         raise ConfigError(f"prompt {name}: missing front matter (--- id/version ---)")
     head = dict(
-        (k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in match["head"].splitlines()) if k
+        (k.strip(), v.strip())
+        for k, _, v in (line.partition(":") for line in match["head"].splitlines())
+        if k
     )
     parts = _SECTION.split(match["body"])
     sections = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}

@@ -9,10 +9,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from .test_render import sample_document
 
 from summarizer.models import DateSpec, MeetingQuote, MeetingsDocument, SourceArticle
 from summarizer.render import render_html
+
+from .test_render import sample_document
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,6 +31,8 @@ def test_resolve_date_works_from_the_package() -> None:
 
 def test_importing_the_package_and_cli_stays_light() -> None:
     """`summarizer --help` must not import openai or instructor (start-up time)."""
-    code = "import sys, summarizer.cli; print(sorted(m for m in ('openai', 'instructor') if m in sys.modules))"
+    code = (
+        "import sys, summarizer.cli; print(sorted(m for m in ('openai', 'instructor') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -169,7 +169,9 @@ def test_headline_is_stored_as_title_not_left_in_text(seeds_dir: Path) -> None:
     assert article.title is not None
     assert article.title not in article.text
     # The descriptive caption stays (it is the only mention of the Paris summit), minus its photo credit.
-    assert article.text.startswith("President Volodymyr Zelensky is greeted by French President Emmanuel Macron")
+    assert article.text.startswith(
+        "President Volodymyr Zelensky is greeted by French President Emmanuel Macron"
+    )
     assert "Getty" not in article.text.split("\n")[0]
 
 
