@@ -1,0 +1,154 @@
+"""Tier 2: the whole pipeline on the seeds, answered by real model exchanges recorded in cassettes/.
+
+Replays by default (record mode none: CI never records). Re-record against the embedded local model with
+`make record`, or against any server with SUMMARIZER_RECORD_BASE_URL=... make record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from summarizer.api import asummarize
+from summarizer.cli import app
+from summarizer.config import Config
+from summarizer.models import Meeting, MeetingsDocument
+
+from .conftest import CASSETTES, RECORDING, SECRET_PATTERNS
+
+RECORDED_MODEL = "qwen2.5-coder-1.5b"
+CASSETTE = CASSETTES / "test_cassettes" / "test_seeds_end_to_end.yaml"
+
+
+@pytest.fixture(scope="module")
+def model_base_url() -> Iterator[str]:
+    """Where requests go: a real server while recording; never contacted while replaying."""
+    if not RECORDING:
+        yield "http://127.0.0.1:9/v1"
+        return
+    if os.environ.get("SUMMARIZER_RECORD_BASE_URL"):
+        yield os.environ["SUMMARIZER_RECORD_BASE_URL"]
+        return
+    from summarizer.local import LocalServer
+
+    with LocalServer(Config.build(local_model=RECORDED_MODEL, env={})) as server:
+        yield server.base_url
+
+
+def _meetings_on(doc: MeetingsDocument, day: str) -> list[Meeting]:
+    return [
+        m
+        for m in doc.meetings
+        if m.date.start is not None
+        and m.date.start.isoformat() <= day <= (m.date.end or m.date.start).isoformat()
+        and m.meeting_type != "phone_call"
+    ]
+
+
+def _articles(meeting: Meeting) -> set[str]:
+    return {s.article_id[:3] for s in meeting.sources}
+
+
+@pytest.mark.vcr
+def test_seeds_end_to_end(seeds_dir: Path, tmp_path: Path, model_base_url: str) -> None:
+    config = Config.build(
+        base_url=model_base_url,
+        model=os.environ.get("SUMMARIZER_RECORD_MODEL", RECORDED_MODEL),
+        store=tmp_path / "store.sqlite3",
+        env={},
+        concurrency=1,
+        max_retries=0,
+    )
+    doc, rows = asyncio.run(asummarize([seeds_dir], config=config))
+    assert [r.status for r in rows] == ["ok"] * 5, [r.error for r in rows]
+
+    paris = [m for m in _meetings_on(doc, "2025-03-27") if m.date.precision == "day"]
+    assert any({"002", "004"} <= _articles(m) and m.location.city == "Paris" for m in paris), [
+        (m.title, m.location, _articles(m)) for m in paris
+    ]
+    july = _meetings_on(doc, "2025-07-10")
+    merged = [m for m in july if {"000", "001"} <= _articles(m)]
+    assert merged, [(m.title, m.date, _articles(m)) for m in july]
+    places = {json.dumps(c.model_dump()) for m in merged for c in m.conflicts if c.field == "location"}
+    assert any("Rome" in p and "Northwood" in p for p in places), places
+    london = _meetings_on(doc, "2025-10-24")
+    assert any(m.location.city == "London" for m in london), [(m.title, m.location) for m in london]
+    shown = [q for m in doc.meetings for q in m.quotes]
+    assert shown and all(q.match in ("exact", "normalized") for q in shown), [
+        (q.text, q.match) for q in shown
+    ]
+
+
+def test_cassettes_hold_no_secrets() -> None:
+    files = sorted(CASSETTES.rglob("*.yaml"))
+    assert files, "no cassettes recorded"
+    for file in files:
+        text = file.read_text("utf-8")
+        for pattern in SECRET_PATTERNS:
+            assert not pattern.search(text), f"{file.name} holds a secret-shaped string: {pattern.pattern}"
+
+
+def test_cassettes_are_real_recordings_of_the_current_prompt() -> None:
+    """Every recorded request carries the prompt version; answers come from the recorded model."""
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import yamlserializer
+
+    from summarizer.prompting import load_prompt
+
+    requests, responses = FilesystemPersister.load_cassette(str(CASSETTE), yamlserializer)
+    assert len(requests) >= 5
+    keys = {json.loads(r.body)["prompt_cache_key"] for r in requests}
+    assert keys == {load_prompt("extract").key}, "prompt changed since recording: run `make record`"
+    for response in responses:
+        body = json.loads(response["body"]["string"])
+        assert body["model"] == RECORDED_MODEL
+        assert body["usage"]["completion_tokens"] > 0
+
+
+def test_replay_cli_writes_the_four_outputs_offline(seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app, ["run", str(seeds_dir), "--out", str(out), "--replay", "--cassettes", str(CASSETTES)]
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("extractions.jsonl", "meetings.json", "briefing.md", "briefing.html"):
+        assert (out / name).stat().st_size > 0
+    doc = MeetingsDocument.model_validate_json((out / "meetings.json").read_text())
+    assert _meetings_on(doc, "2025-10-24")
+
+
+def test_changed_prompt_fails_with_the_rerecord_instruction(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from summarizer import prompting
+
+    real = prompting.load_prompt("extract")
+    changed = prompting.Prompt(
+        id=real.id, version=real.version, system=real.system + " Be brief.", user=real.user
+    )
+    monkeypatch.setattr("summarizer.extract.load_prompt", lambda name: changed)
+    monkeypatch.setattr("summarizer.pipeline.load_prompt", lambda name: changed)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(seeds_dir / "004_1ce825c021326002.txt"),
+            "--out",
+            str(out),
+            "--replay",
+            "--cassettes",
+            str(CASSETTES),
+        ],
+    )
+    assert result.exit_code == 1
+    row = json.loads((out / "extractions.jsonl").read_text())
+    assert row["status"] == "failed"
+    assert f"prompt {changed.key} was not recorded" in row["error"]
+    assert "make record" in row["error"]
