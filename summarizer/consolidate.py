@@ -4,13 +4,17 @@ How it works, in four steps, each deterministic and independent of input order:
 
 1. Every record of an ``ok`` row becomes an item with canonical people, place, series, type and a date
    interval (day, range, week and month precision; year-precision and undated records are handled in
-   step 3 because they carry too little date evidence).
-2. Dated items are blocked by (type family, ISO-ish week bucket, shared series/person/place tag), so only
-   items that share a week and a tag are ever scored: near-linear in the number of records. Scored pairs
-   are merged greedily, best first, under cluster-level constraints (compatible types, dates within
-   ``DAY_TOLERANCE``, no two different records of one article, no two different named series).
-3. Undated items attach to the single clearly best cluster when the other evidence alone is strong, and
-   otherwise cluster among themselves under the same rules.
+   step 3 because they carry too little date evidence). Items get a stable order (date, article
+   sha256, meeting index) that every tie-break below falls back to.
+2. Dated items are blocked by (type family, 7-day bucket, tag). A pair is scored only if it shares a
+   bucket and a series or a city, or two people, or one person or a country plus another tag, or the
+   one tag either item has: near-linear in the number of records. Scored pairs are merged greedily,
+   best first, under cluster-level constraints (compatible types, dates within ``DAY_TOLERANCE``, no
+   two different records of one article, no two different named series; clusters in two countries,
+   neither hybrid, need the strong side of the band).
+3. Undated items attach to the single clearly best cluster when the other evidence (series, people,
+   place, and the window their publication date allows) is strong and the place does not contradict,
+   and otherwise cluster among themselves on the strong side of the band.
 4. Each cluster is merged field by field with provenance (status history, sources, participants with
    article ids, quotes, evidence) and disagreements become ``conflicts``.
 
@@ -27,12 +31,15 @@ changes when an earlier report joins or the anchor report disappears.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import combinations
 from typing import cast
 
 from rapidfuzz import fuzz
@@ -56,7 +63,15 @@ from .models import (
     Status,
     StatusChange,
 )
-from .names import PersonResolver, canonical_country, canonical_series, fold, place_parts, series_in_text
+from .names import (
+    PersonResolver,
+    canonical_country,
+    canonical_series,
+    fold,
+    place_parts,
+    series_in_text,
+    series_match,
+)
 
 __all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"]
 
@@ -75,15 +90,16 @@ _MAX_BLOCK = 300
 _ATTACH_MARGIN = 0.05
 # Where an undated report can place its meeting, in days around publication, by the status it reports.
 _UNDATED_WINDOW: dict[str, tuple[int, int]] = {
-    "held": (-60, 1),
-    "announced": (-1, 120),
-    "scheduled": (-1, 120),
-    "postponed": (-30, 180),
-    "cancelled": (-30, 120),
+    "held": (-30, 1),
+    "announced": (-1, 60),
+    "scheduled": (-1, 60),
+    "postponed": (-30, 120),
+    "cancelled": (-30, 60),
 }
 
 _WEIGHTS = {"date": 0.35, "series": 0.25, "people": 0.2, "place": 0.15, "title": 0.1, "hosts": 0.05}
 _SAME_TYPE_BONUS = 0.05
+_SAME_CAST_BONUS = 0.1
 
 # Which reported types can describe the same meeting (symmetric). A summit is often reported as a
 # "meeting"; a phone call is never a summit, and a bilateral is never a summit or multilateral.
@@ -92,12 +108,11 @@ _COMPATIBLE: dict[str, frozenset[str]] = {
     "multilateral_meeting": frozenset(
         {"summit", "multilateral_meeting", "conference", "video_conference", "negotiations", "other"}
     ),
-    "conference": frozenset({"summit", "multilateral_meeting", "conference", "video_conference", "other"}),
+    "conference": frozenset({"summit", "multilateral_meeting", "conference", "other"}),
     "video_conference": frozenset(
         {
             "summit",
             "multilateral_meeting",
-            "conference",
             "video_conference",
             "phone_call",
             "bilateral_meeting",
@@ -156,37 +171,11 @@ _TYPE_LABEL: dict[str, str] = {
 }
 
 _WORD = re.compile(r"[0-9a-z]+")
-_TITLE_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "to",
-        "for",
-        "and",
-        "with",
-        "between",
-        "by",
-        "from",
-        "s",
-        "meeting",
-        "meetings",
-        "summit",
-        "talks",
-        "held",
-        "hold",
-        "upcoming",
-        "will",
-        "take",
-        "place",
-        "announced",
-        "announces",
-    ]
-)
+_TITLE_STOP_TEXT = """
+    a an the of in on at to for and with between by from s meeting meetings summit talks held hold
+    upcoming will take place announced announces
+"""
+_TITLE_STOP = frozenset(_TITLE_STOP_TEXT.split())
 
 
 @dataclass(slots=True)
@@ -200,11 +189,16 @@ class _Item:
     published: dt.date | None
     record: MeetingRecord
     mtype: str
+    compatible: frozenset[str]
     series: frozenset[str]
-    lo: int | None
-    hi: int | None
+    dated: bool
+    lo: int  # day ordinals of the date interval; meaningful only when dated
+    hi: int
     window: tuple[int, int] | None
+    interval: tuple[int, int] | None  # the reported interval, however coarse
+    precision: str  # "unknown" resolved to day or range when a date is given
     people: frozenset[str]
+    cast: tuple[tuple[str, str | None, str | None], ...]  # (resolved name, role, country) as listed
     hosts: frozenset[str]
     city: str | None
     country: str | None
@@ -213,28 +207,22 @@ class _Item:
     title_tokens: frozenset[str]
     signature: tuple[object, ...]
     quotes: tuple[KeyQuote, ...]
-
-    @property
-    def dated(self) -> bool:
-        return self.lo is not None
-
-    @property
-    def report_key(self) -> tuple[int, int, str, int]:
-        """Report order: publication (unknown first), then status progression, then stable identity."""
-        published = self.published.toordinal() if self.published else 0
-        return (published, _STATUS_RANK[self.record.status], self.article_key, self.meeting_index)
+    # Report order: publication (unknown first), then status progression, then stable identity.
+    report_key: tuple[int, int, str, int]
 
 
 @dataclass(slots=True)
 class _Cluster:
-    """A growing set of items plus what the merge constraints need to know about it."""
+    """What the merge constraints need to know about a growing set of items."""
 
-    members: list[int]
+    size: int
     types: set[str]
     series: set[str]
-    lo: int | None
+    lo: int | None  # the intersection of the members' date intervals
     hi: int | None
     articles: dict[str, tuple[object, ...]]
+    countries: set[str]
+    remote: bool
 
 
 # --- preparing items --------------------------------------------------------------------------------
@@ -273,6 +261,8 @@ def _dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
             log.warning("consolidate: article %s appears %d times; using one copy", key[:12], len(group))
             group.sort(key=lambda r: (r.article.id, r.model, r.prompt_version, r.model_dump_json()))
         kept.append(group[0])
+    # Publication order, so the items made from these rows are laid out in memory roughly by date.
+    kept.sort(key=lambda r: (r.article.published or dt.date.min, r.article.sha256 or r.article.id))
     return kept
 
 
@@ -286,6 +276,16 @@ def _resolver(rows: Sequence[ArticleExtraction]) -> PersonResolver:
     return PersonResolver(names)
 
 
+def _clean_role(role: str | None) -> str | None:
+    return " ".join(role.split()) or None if role else None
+
+
+def _clean_country(country: str | None) -> str | None:
+    if not country or not country.strip():
+        return None
+    return canonical_country(country) or country.strip()
+
+
 def _host_key(host: str, resolve: PersonResolver) -> str:
     return canonical_country(host) or resolve(host)
 
@@ -295,16 +295,24 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
     for row in rows:
         key = row.article.sha256 or row.article.id
         published = row.article.published
+        pub_ord = published.toordinal() if published else 0
         quotes_by_index: dict[int, list[KeyQuote]] = defaultdict(list)
         for quote in row.quotes:
             if quote.meeting_index is not None:
                 quotes_by_index[quote.meeting_index].append(quote)
         for index, record in enumerate(row.meetings):
             place = place_parts(record.location.city, record.location.country, record.location.venue)
-            series = frozenset(s for s in (canonical_series(record.series),) if s) | series_in_text(
-                record.title
+            named = canonical_series(record.series)
+            series = series_in_text(record.title) | ({named} if named else frozenset())
+            cast_list = tuple(
+                (resolve(p.name), _clean_role(p.role), _clean_country(p.country))
+                for p in record.participants
+                if p.name.strip()
             )
-            interval = _interval(record.date)
+            reported = interval = _interval(record.date)
+            precision: str = record.date.precision
+            if interval is not None and precision == "unknown":
+                precision = "day" if interval[0] == interval[1] else "range"
             window: tuple[int, int] | None = None
             if interval is not None and interval[1] - interval[0] > _COARSE_DAYS:
                 window, interval = interval, None
@@ -320,11 +328,17 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
                     published=published,
                     record=record,
                     mtype=record.meeting_type,
+                    compatible=_COMPATIBLE[record.meeting_type],
                     series=series,
-                    lo=interval[0] if interval else None,
-                    hi=interval[1] if interval else None,
+                    dated=interval is not None,
+                    lo=interval[0] if interval else 0,
+                    hi=interval[1] if interval else 0,
                     window=window,
-                    people=frozenset(resolve(p.name) for p in record.participants if p.name.strip()),
+                    interval=reported,
+                    precision=precision,
+                    # People a title names ("Zelenskyy–Macron talks") count even when the list omits them.
+                    people=frozenset(c[0] for c in cast_list) | resolve.named_in(record.title),
+                    cast=cast_list,
                     hosts=frozenset(_host_key(h, resolve) for h in record.hosts if h.strip()),
                     city=fold(place[0]) if place[0] else None,
                     country=fold(place[1]) if place[1] else None,
@@ -333,9 +347,12 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
                     title_tokens=_title_tokens(record.title),
                     signature=(fold(record.title), interval, record.meeting_type),
                     quotes=tuple(quotes_by_index.get(index, ())),
+                    report_key=(pub_ord, _STATUS_RANK[record.status], key, index),
                 )
             )
-    raw.sort(key=lambda it: (it.article_key, it.meeting_index))
+    # A stable order that never depends on the input's: by date (so items that block together sit
+    # together in memory, which is most of the speed at 100k records), then article hash, then index.
+    raw.sort(key=lambda it: (it.lo if it.dated else 1 << 30, it.article_key, it.meeting_index))
     for i, item in enumerate(raw):
         item.idx = i
     return raw
@@ -345,35 +362,28 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
 
 
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / min(len(a), len(b))
+    """Shared fraction of the shorter list; one shared name is weaker evidence than two."""
+    shared = len(a & b)
+    return shared / min(len(a), len(b)) * (0.6 if shared == 1 else 1.0)
 
 
-def _date_score(a: _Item, b: _Item) -> float | None:
-    """Agreement of two dates in [0, 1], or None when they cannot be the same meeting's."""
-    if a.lo is not None and b.lo is not None and a.hi is not None and b.hi is not None:
-        gap = max(a.lo, b.lo) - min(a.hi, b.hi)
-        if gap > DAY_TOLERANCE:
-            return None
-        if gap > 0:
-            return 0.3 if gap == 1 else 0.1
-        width = max(a.hi - a.lo, b.hi - b.lo)
-        if width == 0:
-            return 1.0
-        if width <= 3:
-            return 0.8
-        if width <= 7:
-            return 0.65
-        return 0.4
-    # An undated report only constrains where its meeting can fall.
-    span_a = (a.lo, a.hi) if a.lo is not None else a.window
-    span_b = (b.lo, b.hi) if b.lo is not None else b.window
-    if span_a is not None and span_b is not None:
-        lo_a, hi_a = span_a
-        lo_b, hi_b = span_b
-        assert lo_a is not None and hi_a is not None and lo_b is not None and hi_b is not None
-        if max(lo_a, lo_b) - min(hi_a, hi_b) > DAY_TOLERANCE:
-            return None
-    return 0.0
+def _series_agree(a: Iterable[str], b: Iterable[str]) -> bool | None:
+    """True or False when both name a series, None when either does not."""
+    a, b = tuple(a), tuple(b)
+    if not a or not b:
+        return None
+    return any(series_match(x, y) for x in a for y in b)
+
+
+def _window_score(a: _Item, b: _Item) -> float | None:
+    """Date evidence when at least one report is undated: it says only where its meeting can fall."""
+    span_a = (a.lo, a.hi) if a.dated else a.window
+    span_b = (b.lo, b.hi) if b.dated else b.window
+    if span_a is None or span_b is None:
+        return 0.0
+    if max(span_a[0], span_b[0]) - min(span_a[1], span_b[1]) > DAY_TOLERANCE:
+        return None
+    return 0.5 if a.dated or b.dated else 0.3
 
 
 def _place_score(a: _Item, b: _Item) -> float:
@@ -390,33 +400,60 @@ def _place_score(a: _Item, b: _Item) -> float:
     return score
 
 
+_W_DATE, _W_SERIES, _W_PEOPLE, _W_PLACE, _W_TITLE, _W_HOSTS = (
+    _WEIGHTS[k] for k in ("date", "series", "people", "place", "title", "hosts")
+)
+
+
 def _score(a: _Item, b: _Item) -> float | None:
-    """Evidence that two records describe one meeting, in [0, 1]; None when they cannot."""
-    if b.mtype not in _COMPATIBLE[a.mtype]:
+    """Evidence that two records describe one meeting, in [0, 1]; None when they cannot.
+
+    This runs for every candidate pair, so it is written flat rather than as one call per feature."""
+    if b.mtype not in a.compatible:
         return None
     if a.article_key == b.article_key and a.signature != b.signature:
         return None
-    if a.series and b.series and a.series.isdisjoint(b.series):
-        return None
-    date = _date_score(a, b)
-    if date is None:
-        return None
-    score = _WEIGHTS["date"] * date
-    if a.series and b.series:
-        score += _WEIGHTS["series"]
-    if a.people and b.people:
-        shared = _overlap(a.people, b.people)
-        score += _WEIGHTS["people"] * (shared if shared > 0 else -0.3)
-    score += _WEIGHTS["place"] * _place_score(a, b)
-    if a.title_tokens and b.title_tokens:
-        union = len(a.title_tokens | b.title_tokens)
-        score += _WEIGHTS["title"] * len(a.title_tokens & b.title_tokens) / union
+    score = 0.0
+    series_a, series_b = a.series, b.series
+    if series_a and series_b:
+        if series_a.isdisjoint(series_b) and not _series_agree(series_a, series_b):
+            return None
+        score = _W_SERIES
+    if a.dated and b.dated:
+        gap = max(a.lo, b.lo) - min(a.hi, b.hi)
+        if gap > DAY_TOLERANCE:
+            return None
+        if gap > 0:
+            date = 0.3 if gap == 1 else 0.1
+        else:
+            width = max(a.hi - a.lo, b.hi - b.lo)
+            date = 1.0 if width == 0 else 0.8 if width <= 3 else 0.65 if width <= 7 else 0.4
+    else:
+        window = _window_score(a, b)
+        if window is None:
+            return None
+        date = window
+    score += _W_DATE * date
+    people_a, people_b = a.people, b.people
+    if people_a and people_b:
+        shared = len(people_a & people_b)
+        overlap = shared / min(len(people_a), len(people_b)) * (0.6 if shared == 1 else 1.0)
+        # Little overlap between two long lists means different rooms, not an incomplete list.
+        score += _W_PEOPLE * (overlap if overlap >= 0.3 else overlap - 0.3)
+        if shared >= 2 and people_a == people_b:
+            score += _SAME_CAST_BONUS
+    if (a.city and b.city) or (a.country and b.country):
+        score += _W_PLACE * _place_score(a, b)
+    title_a, title_b = a.title_tokens, b.title_tokens
+    if title_a and title_b:
+        common = len(title_a & title_b)
+        score += _W_TITLE * common / (len(title_a) + len(title_b) - common)
     if a.hosts and b.hosts:
-        shared = _overlap(a.hosts, b.hosts)
-        score += _WEIGHTS["hosts"] * (shared if shared > 0 else -0.2)
+        hosts = _overlap(a.hosts, b.hosts)
+        score += _W_HOSTS * (hosts if hosts > 0 else -0.2)
     if a.mtype == b.mtype:
         score += _SAME_TYPE_BONUS
-    return min(1.0, max(0.0, score))
+    return 0.0 if score < 0.0 else 1.0 if score > 1.0 else score
 
 
 def pair_score(a: ArticleExtraction, i: int, b: ArticleExtraction, j: int) -> float | None:
@@ -431,11 +468,13 @@ def pair_score(a: ArticleExtraction, i: int, b: ArticleExtraction, j: int) -> fl
 
 # --- blocking ---------------------------------------------------------------------------------------
 
+# A tag is (kind, value): s = series, p = person (participant or host), c = city, k = country.
+_Tag = tuple[str, str]
 
-def _tags(item: _Item) -> list[tuple[str, str]]:
+
+def _tags(item: _Item) -> list[_Tag]:
     tags = [("s", s) for s in item.series]
-    tags.extend(("p", p) for p in item.people)
-    tags.extend(("p", h) for h in item.hosts)
+    tags.extend(("p", p) for p in item.people | item.hosts)
     if item.city:
         tags.append(("c", item.city))
     if item.country:
@@ -443,42 +482,111 @@ def _tags(item: _Item) -> list[tuple[str, str]]:
     return tags
 
 
-def _candidate_pairs(items: Sequence[_Item]) -> set[tuple[int, int]]:
-    """Pairs of dated items that share a type family, a week bucket and a tag."""
-    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    bare: list[tuple[str, int, int]] = []
-    for item in items:
-        assert item.lo is not None and item.hi is not None
-        weeks = range((item.lo - DAY_TOLERANCE) // 7, (item.hi + DAY_TOLERANCE) // 7 + 1)
-        tags = _tags(item)
-        for family in _FAMILIES[item.mtype]:
-            for week in weeks:
-                blocks[(family, week)].append(item.idx)
-                if not tags:
-                    bare.append((family, week, item.idx))
-                for tag in tags:
-                    blocks[(family, week, *tag)].append(item.idx)
-    pairs: set[tuple[int, int]] = set()
-    oversized = 0
-    for key, members in blocks.items():
-        if len(key) == 2:
-            continue
-        if len(members) > _MAX_BLOCK:
-            oversized += 1
-            continue
-        for x in range(len(members)):
-            left = members[x]
-            for right in members[x + 1 :]:
-                if left != right:
-                    pairs.add((left, right) if left < right else (right, left))
-    # An item with no tag at all can only be matched by date and title: compare it with its whole week.
-    for family, week, idx in bare:
-        for other in blocks[(family, week)][: _MAX_BLOCK * 4]:
-            if other != idx:
-                pairs.add((idx, other) if idx < other else (other, idx))
-    if oversized:
-        log.debug("consolidate: %d oversized blocks skipped", oversized)
-    return pairs
+def _weeks(lo: int, hi: int) -> range:
+    return range((lo - DAY_TOLERANCE) // 7, (hi + DAY_TOLERANCE) // 7 + 1)
+
+
+class _Blocks:
+    """Dated items indexed by (type family, week, tag), the only places candidate pairs come from."""
+
+    def __init__(self, items: Sequence[_Item]) -> None:
+        self.items = items
+        self.blocks: dict[tuple[str, int, _Tag], list[int]] = defaultdict(list)
+        self.tags: dict[int, list[_Tag]] = {}
+        blocks = self.blocks
+        for item in items:
+            idx = item.idx
+            tags = self.tags[idx] = _tags(item)
+            for family in _FAMILIES[item.mtype]:
+                for week in _weeks(item.lo, item.hi):
+                    for tag in tags:
+                        blocks[(family, week, tag)].append(idx)
+
+    def pairs(self, items: Sequence[_Item]) -> list[tuple[int, int]]:
+        """Pairs of dated items that share a type family, a week and a tag, sorted.
+
+        A shared series or city is enough; a shared person or country is not (a busy leader meets many
+        people in one week), unless the items share a second tag or one of them has no other tag."""
+        tag_sets = {idx: frozenset(tags) for idx, tags in self.tags.items()}
+        single = {idx for idx, tags in tag_sets.items() if len(tags) == 1}
+        seen: set[tuple[int, int]] = set()
+        # How often each pair meets in person blocks, counted in C; a pair seen once shares one person.
+        shared_people: Counter[tuple[int, int]] = Counter()
+        oversized = 0
+        for (_, _, (kind, _)), members in self.blocks.items():
+            if len(members) < 2:
+                continue
+            if len(members) > _MAX_BLOCK:
+                oversized += 1
+                continue
+            # Block members are in ascending item order, so combinations() yields (low, high) pairs.
+            if kind in ("s", "c"):
+                seen.update(combinations(members, 2))
+            elif kind == "p":
+                shared_people.update(combinations(members, 2))
+                for idx in single.intersection(members):
+                    seen.update((min(idx, o), max(idx, o)) for o in members if o != idx)
+            else:
+                # The country tag only serves items that name no city; two cities meet through "c".
+                for left in members:
+                    if items[left].city is not None:
+                        continue
+                    for right in members:
+                        if right == left:
+                            continue
+                        pair = (left, right) if left < right else (right, left)
+                        if pair not in seen and (
+                            left in single or right in single or len(tag_sets[left] & tag_sets[right]) >= 2
+                        ):
+                            seen.add(pair)
+        for pair, count in shared_people.items():
+            # Met twice in person blocks: two shared people, or one person seen in two adjacent weeks.
+            if count >= 2 and pair not in seen and len(tag_sets[pair[0]] & tag_sets[pair[1]]) >= 2:
+                seen.add(pair)
+        # An item with no tag at all can only be matched by date and title: compare it with its week.
+        bare = [idx for idx, tags in self.tags.items() if not tags]
+        if bare:
+            weeks: dict[tuple[str, int], list[int]] = defaultdict(list)
+            for item in self.items:
+                for family in _FAMILIES[item.mtype]:
+                    for week in _weeks(item.lo, item.hi):
+                        weeks[(family, week)].append(item.idx)
+            for idx in bare:
+                item = items[idx]
+                for family in _FAMILIES[item.mtype]:
+                    for week in _weeks(item.lo, item.hi):
+                        for other in weeks[(family, week)][: _MAX_BLOCK * 4]:
+                            if other != idx:
+                                seen.add((idx, other) if idx < other else (other, idx))
+        if oversized:
+            log.debug("consolidate: %d oversized blocks skipped", oversized)
+        return sorted(seen)
+
+    def around(self, item: _Item, window: tuple[int, int]) -> set[int]:
+        """Dated items within a window sharing the undated item's most telling tags (two, if it has two)."""
+        tags = _probe_tags(item)
+        hits: dict[int, int] = {}
+        for tag in tags:
+            found: set[int] = set()
+            for family in _FAMILIES[item.mtype]:
+                for week in _weeks(*window):
+                    block = self.blocks.get((family, week, tag))
+                    if block and len(block) <= _MAX_BLOCK:
+                        found.update(block)
+            for idx in found:
+                hits[idx] = hits.get(idx, 0) + 1
+        need = min(2, len(tags))
+        return {idx for idx, count in hits.items() if count >= need}
+
+
+def _probe_tags(item: _Item) -> list[_Tag]:
+    """The tags an undated item is looked up by: its series if it names one, else people and city."""
+    tags = _tags(item)
+    for kinds in (("s",), ("p", "c"), ("k",)):
+        chosen = [t for t in tags if t[0] in kinds]
+        if chosen:
+            return chosen
+    return []
 
 
 # --- clustering -------------------------------------------------------------------------------------
@@ -488,17 +596,26 @@ class _Clusters:
     """Union-find over items whose merges respect the cluster-level constraints."""
 
     def __init__(self, items: Sequence[_Item]) -> None:
+        self.items = items
         self.parent = list(range(len(items)))
-        self.state: dict[int, _Cluster] = {}
-        for it in items:
-            self.state[it.idx] = _Cluster(
-                members=[it.idx],
+        self._state: dict[int, _Cluster] = {}
+
+    def state(self, root: int) -> _Cluster:
+        """A root's constraint state, made on first use: most items are never compared at all."""
+        found = self._state.get(root)
+        if found is None:
+            it = self.items[root]
+            found = self._state[root] = _Cluster(
+                size=1,
                 types={it.mtype},
                 series=set(it.series),
-                lo=it.lo,
-                hi=it.hi,
+                lo=it.lo if it.dated else None,
+                hi=it.hi if it.dated else None,
                 articles={it.article_key: it.signature},
+                countries={it.country} if it.country else set(),
+                remote=it.remote,
             )
+        return found
 
     def find(self, x: int) -> int:
         root = x
@@ -509,10 +626,12 @@ class _Clusters:
         return root
 
     def can_merge(self, ra: int, rb: int) -> bool:
-        a, b = self.state[ra], self.state[rb]
-        if any(tb not in _COMPATIBLE[ta] for ta in a.types for tb in b.types):
+        a, b = self.state(ra), self.state(rb)
+        if (len(a.types) > 1 or a.types != b.types) and any(
+            tb not in _COMPATIBLE[ta] for ta in a.types for tb in b.types
+        ):
             return False
-        if a.series and b.series and a.series.isdisjoint(b.series):
+        if a.series and b.series and a.series.isdisjoint(b.series) and not _series_agree(a.series, b.series):
             return False
         if (
             a.lo is not None
@@ -525,19 +644,28 @@ class _Clusters:
         small, large = (a, b) if len(a.articles) <= len(b.articles) else (b, a)
         return all(large.articles.get(k, sig) == sig for k, sig in small.articles.items())
 
+    def place_clash(self, ra: int, rb: int) -> bool:
+        """Both clusters placed in different countries, and neither is a hybrid or virtual meeting."""
+        a, b = self.state(ra), self.state(rb)
+        return bool(a.countries and b.countries and a.countries.isdisjoint(b.countries)) and not (
+            a.remote or b.remote
+        )
+
     def merge(self, ra: int, rb: int) -> int:
-        a, b = self.state[ra], self.state[rb]
-        if len(a.members) < len(b.members) or (len(a.members) == len(b.members) and rb < ra):
+        a, b = self.state(ra), self.state(rb)
+        if a.size < b.size or (a.size == b.size and rb < ra):
             ra, rb, a, b = rb, ra, b, a
-        a.members.extend(b.members)
+        a.size += b.size
         a.types |= b.types
         a.series |= b.series
         if b.lo is not None and b.hi is not None:
             a.lo = b.lo if a.lo is None else max(a.lo, b.lo)
             a.hi = b.hi if a.hi is None else min(a.hi, b.hi)
         a.articles.update(b.articles)
+        a.countries |= b.countries
+        a.remote = a.remote or b.remote
         self.parent[rb] = ra
-        del self.state[rb]
+        del self._state[rb]
         return ra
 
 
@@ -560,60 +688,64 @@ class _Decider:
 
 
 def _greedy(
-    items: Sequence[_Item], pairs: Iterable[tuple[int, int]], clusters: _Clusters, decide: _Decider
+    items: Sequence[_Item],
+    pairs: Iterable[tuple[int, int]],
+    clusters: _Clusters,
+    decide: _Decider,
+    *,
+    strict: bool,
 ) -> None:
     """Merge scored pairs best first; ties fall back to the items' stable order."""
+    low, high = decide.band
+    score_of = _score
     scored: list[tuple[float, int, int]] = []
     for i, j in pairs:
-        score = _score(items[i], items[j])
-        if score is not None and score >= decide.band[0]:
-            scored.append((-score, i, j))
+        score = score_of(items[i], items[j])
+        if score is None or score < low:
+            continue
+        if strict and _place_score(items[i], items[j]) < 0:
+            continue
+        scored.append((-score, i, j))
     scored.sort()
+    find = clusters.find
     for neg, i, j in scored:
-        ri, rj = clusters.find(i), clusters.find(j)
+        ri, rj = find(i), find(j)
         if ri == rj or not clusters.can_merge(ri, rj):
             continue
-        strict = not (items[i].dated and items[j].dated)
-        if decide(-neg, items[i], items[j], strict=strict):
+        # Joining reports from two countries takes the strong side of the band, so that one ambiguous
+        # pair cannot chain two real meetings in different places together.
+        if -neg >= high or decide(-neg, items[i], items[j], strict=strict or clusters.place_clash(ri, rj)):
             clusters.merge(ri, rj)
 
 
 def _attach_undated(
-    items: Sequence[_Item], undated: Sequence[_Item], clusters: _Clusters, decide: _Decider
+    items: Sequence[_Item], undated: Sequence[_Item], blocks: _Blocks, clusters: _Clusters, decide: _Decider
 ) -> list[_Item]:
     """Attach undated items to one clearly best dated cluster; return those left over."""
-    by_week: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    by_tag: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    for item in items:
-        if not item.dated:
-            continue
-        assert item.lo is not None and item.hi is not None
-        for family in _FAMILIES[item.mtype]:
-            for tag in _tags(item):
-                by_tag[(family, *tag)].append(item.idx)
-                for week in range((item.lo - DAY_TOLERANCE) // 7, (item.hi + DAY_TOLERANCE) // 7 + 1):
-                    by_week[(family, week, *tag)].append(item.idx)
+    # Reports with neither a date nor a publication date may be about any time: index by tag alone.
+    by_tag: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    if any(u.window is None for u in undated):
+        for idx, tags in blocks.tags.items():
+            for family in _FAMILIES[items[idx].mtype]:
+                for kind, value in tags:
+                    by_tag[(family, kind, value)].append(idx)
 
     proposals: list[tuple[float, int, int, int]] = []
     for u in undated:
-        candidates: set[int] = set()
-        for family in _FAMILIES[u.mtype]:
-            for tag in _tags(u):
-                if u.window is not None:
-                    for week in range(
-                        (u.window[0] - DAY_TOLERANCE) // 7, (u.window[1] + DAY_TOLERANCE) // 7 + 1
-                    ):
-                        block = by_week.get((family, week, *tag), ())
-                        if len(block) <= _MAX_BLOCK:
-                            candidates.update(block)
-                else:
-                    block = by_tag.get((family, *tag), ())
+        if u.window is not None:
+            candidates = blocks.around(u, u.window)
+        else:
+            candidates = set()
+            for family in _FAMILIES[u.mtype]:
+                for kind, value in _probe_tags(u):
+                    block = by_tag.get((family, kind, value), [])
                     if len(block) <= _MAX_BLOCK:
                         candidates.update(block)
         best: dict[int, tuple[float, int]] = {}
         for c in sorted(candidates):
             score = _score(u, items[c])
-            if score is None:
+            # Without a date, place, series and people are all there is: a contradicting place vetoes.
+            if score is None or _place_score(u, items[c]) < 0:
                 continue
             root = clusters.find(c)
             if score > best.get(root, (-1.0, 0))[0]:
@@ -629,18 +761,22 @@ def _attach_undated(
     leftover = {u.idx for u in undated}
     for neg, u_idx, root, via in proposals:
         ru, rc = clusters.find(u_idx), clusters.find(root)
-        if ru != rc and clusters.can_merge(ru, rc) and decide(-neg, items[u_idx], items[via], strict=True):
+        if (
+            ru != rc
+            and clusters.can_merge(ru, rc)
+            and decide(-neg, items[u_idx], items[via], strict=clusters.place_clash(ru, rc))
+        ):
             clusters.merge(ru, rc)
             leftover.discard(u_idx)
     return [u for u in undated if u.idx in leftover]
 
 
-def _undated_pairs(undated: Sequence[_Item]) -> set[tuple[int, int]]:
-    blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
+def _undated_pairs(undated: Sequence[_Item]) -> list[tuple[int, int]]:
+    blocks: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for item in undated:
         for family in _FAMILIES[item.mtype]:
-            for tag in _tags(item):
-                blocks[(family, *tag)].append(item.idx)
+            for kind, value in _probe_tags(item):
+                blocks[(family, kind, value)].append(item.idx)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) > _MAX_BLOCK:
@@ -649,7 +785,7 @@ def _undated_pairs(undated: Sequence[_Item]) -> set[tuple[int, int]]:
             for right in members[x + 1 :]:
                 if left != right:
                     pairs.add((left, right) if left < right else (right, left))
-    return pairs
+    return sorted(pairs)
 
 
 # --- merging ----------------------------------------------------------------------------------------
@@ -676,23 +812,30 @@ def _article_ids(members: Iterable[_Item]) -> list[str]:
     return sorted({m.article_id for m in members})
 
 
+def _support(members: Iterable[_Item]) -> int:
+    """How many distinct articles back a value."""
+    return len({m.article_id for m in members})
+
+
 def _merge_date(members: Sequence[_Item]) -> tuple[DateSpec, Conflict | None]:
     """The most precise date that the reports support; a conflict when some report contradicts it."""
-    groups: dict[tuple[int, int, str], list[_Item]] = defaultdict(list)
+    groups: dict[tuple[int, int, str], list[_Item]] = {}
     for m in members:
-        interval = _interval(m.record.date)
-        if interval is not None:
-            precision: str = m.record.date.precision
-            if precision == "unknown":
-                precision = "day" if interval[0] == interval[1] else "range"
-            groups[(interval[0], interval[1], precision)].append(m)
+        if m.interval is not None:
+            groups.setdefault((*m.interval, m.precision), []).append(m)
     if not groups:
         return DateSpec(), None
 
     def rank(key: tuple[int, int, str]) -> tuple[int, int, int, int, int]:
         group = groups[key]
-        return (_PRECISION_RANK[key[2]], -len(_article_ids(group)), -_latest(group), key[0], key[1])
+        return (_PRECISION_RANK[key[2]], -_support(group), -_latest(group), key[0], key[1])
 
+    if len(groups) == 1:
+        # Everyone agrees: the latest report's wording of the date, as it was given.
+        ((key, group),) = groups.items()
+        source = max(group, key=lambda m: m.report_key).record.date
+        precision = cast(Precision, key[2])
+        return DateSpec(start=source.start, end=source.end, text=source.text, precision=precision), None
     chosen = min(groups, key=rank)
     lo, hi, _ = chosen
     source = max(groups[chosen], key=lambda m: m.report_key).record.date
@@ -737,6 +880,9 @@ def _merge_location(members: Sequence[_Item]) -> tuple[Location, Conflict | None
         venues = sorted({m.place[2] for m in members if m.place[2]})
         return Location(venue=venues[0] if venues else None), None
     keys = sorted({(m.place[0], m.place[1]) for m in located}, key=lambda k: (k[0] or "", k[1] or ""))
+    if len(keys) == 1:
+        venue = _most_common([m.place[2] for m in located if m.place[2]])
+        return Location(city=keys[0][0], country=keys[0][1], venue=venue), None
 
     def consistent(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
         city_ok = a[0] is None or b[0] is None or fold(a[0]) == fold(b[0])
@@ -749,7 +895,7 @@ def _merge_location(members: Sequence[_Item]) -> tuple[Location, Conflict | None
     def rank(key: tuple[str | None, str | None]) -> tuple[int, int, int, str]:
         backers = support(key)
         specificity = (key[0] is not None) + (key[1] is not None)
-        return (-len(_article_ids(backers)), -specificity, -_latest(backers), _place_text(*key, None))
+        return (-_support(backers), -specificity, -_latest(backers), _place_text(*key, None))
 
     city, country = min(keys, key=rank)
     backers = support((city, country))
@@ -758,8 +904,7 @@ def _merge_location(members: Sequence[_Item]) -> tuple[Location, Conflict | None
         city = next((m.place[0] for m in sorted(backers, key=lambda m: m.report_key) if m.place[0]), None)
     if country is None:
         country = next((m.place[1] for m in sorted(backers, key=lambda m: m.report_key) if m.place[1]), None)
-    venue_votes = Counter(m.place[2] for m in backers if m.place[2])
-    venue = min(venue_votes, key=lambda v: (-venue_votes[v], v)) if venue_votes else None
+    venue = _most_common([m.place[2] for m in backers if m.place[2]])
     location = Location(city=city, country=country, venue=venue)
     others = [m for m in located if not consistent((city, country), (m.place[0], m.place[1]))]
     if not others:
@@ -789,7 +934,7 @@ def _merge_hosts(members: Sequence[_Item], countries: dict[str, str]) -> tuple[l
     backers: dict[frozenset[str], list[_Item]] = defaultdict(list)
     for m in reports:
         backers[m.hosts].append(m)
-    chosen = min(backers, key=lambda s: (-len(_article_ids(backers[s])), -_latest(backers[s]), sorted(s)))
+    chosen = min(backers, key=lambda s: (-_support(backers[s]), -_latest(backers[s]), sorted(s)))
     values = {", ".join(sorted(s)): set(_article_ids(ms)) for s, ms in backers.items()}
     return sorted(chosen), _conflict("hosts", values, first=", ".join(sorted(chosen)))
 
@@ -805,7 +950,7 @@ def _merge_format(members: Sequence[_Item]) -> tuple[MeetingFormat | None, Confl
     chosen = (
         "hybrid"
         if "hybrid" in backers
-        else min(backers, key=lambda f: (-len(_article_ids(backers[f])), -_latest(backers[f]), f))
+        else min(backers, key=lambda f: (-_support(backers[f]), -_latest(backers[f]), f))
     )
     conflict = None
     if len(backers) > 1:
@@ -814,11 +959,13 @@ def _merge_format(members: Sequence[_Item]) -> tuple[MeetingFormat | None, Confl
 
 
 def _merge_type(members: Sequence[_Item]) -> tuple[MeetingType, Conflict | None]:
-    backers: dict[str, list[_Item]] = defaultdict(list)
+    backers: dict[str, list[_Item]] = {}
     for m in members:
-        backers[m.mtype].append(m)
+        backers.setdefault(m.mtype, []).append(m)
+    if len(backers) == 1:
+        return cast(MeetingType, members[0].mtype), None
     specific = [t for t in backers if t != "other"] or ["other"]
-    chosen = min(specific, key=lambda t: (-len(_article_ids(backers[t])), _TYPE_ORDER.index(t)))
+    chosen = min(specific, key=lambda t: (-_support(backers[t]), _TYPE_ORDER.index(t)))
     conflict = None
     if len(specific) > 1:
         values = {t: set(_article_ids(backers[t])) for t in specific}
@@ -826,24 +973,32 @@ def _merge_type(members: Sequence[_Item]) -> tuple[MeetingType, Conflict | None]
     return cast(MeetingType, chosen), conflict
 
 
-def _merge_participants(members: Sequence[_Item], resolve: PersonResolver) -> list[MeetingParticipant]:
-    seen: dict[str, tuple[Counter[str], Counter[str], set[str]]] = {}
+def _most_common(values: list[str]) -> str | None:
+    """The most frequent value, ties to the alphabetically first; None for none."""
+    if len(values) <= 1:
+        return values[0] if values else None
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return min(counts, key=lambda v: (-counts[v], v))
+
+
+def _merge_participants(members: Sequence[_Item]) -> list[MeetingParticipant]:
+    seen: dict[str, tuple[list[str], list[str], set[str]]] = {}
     for m in members:
-        for p in m.record.participants:
-            if not p.name.strip():
-                continue
-            roles, countries, ids = seen.setdefault(resolve(p.name), (Counter(), Counter(), set()))
-            if p.role and p.role.strip():
-                roles[" ".join(p.role.split())] += 1
-            if p.country:
-                countries[canonical_country(p.country) or p.country.strip()] += 1
-            ids.add(m.article_id)
-
-    def top(counter: Counter[str]) -> str | None:
-        return min(counter, key=lambda v: (-counter[v], v)) if counter else None
-
+        for name, role, country in m.cast:
+            entry = seen.get(name)
+            if entry is None:
+                entry = seen[name] = ([], [], set())
+            if role:
+                entry[0].append(role)
+            if country:
+                entry[1].append(country)
+            entry[2].add(m.article_id)
     people = [
-        MeetingParticipant(name=name, role=top(roles), country=top(countries), article_ids=sorted(ids))
+        MeetingParticipant(
+            name=name, role=_most_common(roles), country=_most_common(countries), article_ids=sorted(ids)
+        )
         for name, (roles, countries, ids) in seen.items()
     ]
     people.sort(key=lambda p: (-len(p.article_ids), p.name))
@@ -854,6 +1009,8 @@ def _merge_texts(members: Sequence[_Item], field: str) -> list[str]:
     """Agenda items or outcomes once each; near-identical wordings (token set ratio >= 90) count as one."""
     kept: list[str] = []
     keys: list[str] = []
+    if not any(getattr(m.record, field) for m in members):
+        return kept
     for m in members:
         for text in getattr(m.record, field):
             clean = " ".join(text.split()).rstrip(" .;")
@@ -866,7 +1023,10 @@ def _merge_texts(members: Sequence[_Item], field: str) -> list[str]:
 
 
 def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, mtype: str) -> str:
-    counts = Counter(" ".join(m.record.title.split()) for m in members if m.record.title.strip())
+    counts: dict[str, int] = {}
+    for m in members:
+        if title := " ".join(m.record.title.split()):
+            counts[title] = counts.get(title, 0) + 1
 
     def informative(title: str) -> tuple[bool, bool, bool, int, int, str]:
         key = fold(title)
@@ -900,7 +1060,7 @@ def _build(members: list[_Item], resolve: PersonResolver) -> Meeting:
     mtype, type_conflict = _merge_type(members)
     date, date_conflict = _merge_date(members)
     location, location_conflict = _merge_location(members)
-    participants = _merge_participants(members, resolve)
+    participants = _merge_participants(members)
     countries = {p.name: p.country for p in participants if p.country}
     hosts, hosts_conflict = _merge_hosts(members, countries)
     fmt, format_conflict = _merge_format(members)
@@ -908,16 +1068,16 @@ def _build(members: list[_Item], resolve: PersonResolver) -> Meeting:
         if conflict is not None:
             conflicts.append(conflict)
 
-    series_votes = Counter(s for m in members for s in {canonical_series(m.record.series)} if s)
-    if not series_votes:
-        series_votes = Counter(s for m in members for s in m.series)
-    series = min(series_votes, key=lambda s: (-series_votes[s], s)) if series_votes else None
+    named = [s for m in members if (s := canonical_series(m.record.series))]
+    series = _most_common(named or sorted(s for m in members for s in m.series))
 
     history: list[StatusChange] = []
+    reported: set[tuple[str, dt.date | None, str]] = set()
     for m in members:
-        change = StatusChange(status=m.record.status, as_of=m.published, article_id=m.article_id)
-        if change not in history:
-            history.append(change)
+        key = (m.record.status, m.published, m.article_id)
+        if key not in reported:
+            reported.add(key)
+            history.append(StatusChange(status=m.record.status, as_of=m.published, article_id=m.article_id))
     status: Status = members[-1].record.status
 
     quotes: list[MeetingQuote] = []
@@ -978,6 +1138,26 @@ def consolidate(
     low, high = band
     if not 0.0 <= low <= high <= 1.0:
         raise ValueError(f"band must satisfy 0 <= low <= high <= 1, got {band!r}")
+    with _gc_paused():
+        return _consolidate(extractions, judge=judge, band=band)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: consolidation makes millions of small acyclic objects, and
+    with a large corpus alive each collection rescans all of it (this halves the time at 100k records)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _consolidate(
+    extractions: Sequence[ArticleExtraction], *, judge: Judge | None, band: tuple[float, float]
+) -> list[Meeting]:
     rows = _dedupe_rows(extractions)
     resolve = _resolver(rows)
     items = _items(rows, resolve)
@@ -986,11 +1166,13 @@ def consolidate(
 
     dated = [it for it in items if it.dated]
     undated = [it for it in items if not it.dated]
-    pairs = _candidate_pairs(dated)
-    _greedy(items, pairs, clusters, decide)
-    leftover = _attach_undated(items, undated, clusters, decide)
+    blocks = _Blocks(dated)
+    pairs = blocks.pairs(items)
+    _greedy(items, pairs, clusters, decide, strict=False)
+    leftover = _attach_undated(items, undated, blocks, clusters, decide)
+    # Two undated reports have no date to agree on, so they need the strong side of the band.
     undated_pairs = _undated_pairs(leftover)
-    _greedy(items, undated_pairs, clusters, decide)
+    _greedy(items, undated_pairs, clusters, decide, strict=True)
 
     groups: dict[int, list[_Item]] = defaultdict(list)
     for item in items:

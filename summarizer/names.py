@@ -19,33 +19,46 @@ __all__ = [
     "fold",
     "place_parts",
     "series_in_text",
+    "series_match",
 ]
 
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u02bc": "'",
-        "`": "'",
-        "\u00b4": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2010": "-",
-        "\u2011": "-",
-    }
-)
+_TYPOGRAPHY: dict[str, str] = {
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u02bc": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2010": "-",
+    "\u2011": "-",
+}
+_TYPOGRAPHY_RE = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
+
+
+def _plain(text: str) -> str:
+    """Straight quotes and hyphens for their typographic forms (a regex: str.translate is slow here)."""
+    return _TYPOGRAPHY_RE.sub(lambda m: _TYPOGRAPHY[m.group()], text)
+
+
+@lru_cache(maxsize=1)
+def _combining() -> re.Pattern[str]:
+    """Every combining mark in the Basic Multilingual Plane, to delete after NFKD decomposition."""
+    marks = "".join(chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c)))
+    return re.compile(f"[{re.escape(marks)}]+")
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case, accent-free, typography-normalised text with single spaces: the key every table uses."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_QUOTES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.casefold().split())
+    if text.isascii():
+        return " ".join(text.replace("`", "'").lower().split())
+    decomposed = unicodedata.normalize("NFKD", _plain(text))
+    return " ".join(_combining().sub("", decomposed).casefold().split())
 
 
 def _capitalise(word: str) -> str:
@@ -202,101 +215,16 @@ def canonical_country(name: str) -> str | None:
 # --- people -----------------------------------------------------------------------------------------
 
 # Titles, roles and office words that precede a name ("German Chancellor", "PM", "Sir").
-_ROLE_WORDS = frozenset(
-    [
-        "president",
-        "presidents",
-        "vice",
-        "prime",
-        "minister",
-        "ministers",
-        "pm",
-        "chancellor",
-        "foreign",
-        "defence",
-        "defense",
-        "interior",
-        "finance",
-        "secretary",
-        "secretary-general",
-        "general",
-        "state",
-        "head",
-        "leader",
-        "premier",
-        "king",
-        "queen",
-        "prince",
-        "princess",
-        "crown",
-        "emir",
-        "sheikh",
-        "pope",
-        "mr",
-        "mr.",
-        "mrs",
-        "mrs.",
-        "ms",
-        "ms.",
-        "dr",
-        "dr.",
-        "sir",
-        "dame",
-        "lord",
-        "his",
-        "her",
-        "excellency",
-        "majesty",
-        "deputy",
-        "first",
-        "chief",
-        "chair",
-        "chairman",
-        "chairwoman",
-        "commissioner",
-        "ambassador",
-        "envoy",
-        "special",
-        "spokesperson",
-        "spokesman",
-        "spokeswoman",
-        "senator",
-        "governor",
-        "mayor",
-        "official",
-        "officials",
-        "adviser",
-        "advisor",
-        "national",
-        "security",
-        "high",
-        "representative",
-        "commander-in-chief",
-        "commander",
-        "admiral",
-        "gen",
-        "gen.",
-        "lt.",
-        "col.",
-        "former",
-        "then",
-        "incoming",
-        "outgoing",
-        "acting",
-        "president-elect",
-        "elect",
-        "of",
-        "the",
-        "european",
-        "commission",
-        "council",
-        "parliament",
-        "nato",
-        "un",
-        "eu",
-        "office",
-    ]
-)
+_ROLE_WORDS_TEXT = """
+    president presidents vice prime minister ministers pm chancellor foreign defence defense interior
+    finance secretary secretary-general general state head leader premier king queen prince princess
+    crown emir sheikh pope mr mr. mrs mrs. ms ms. dr dr. sir dame lord his her excellency majesty deputy
+    first chief chair chairman chairwoman commissioner ambassador envoy special spokesperson spokesman
+    spokeswoman senator governor mayor official officials adviser advisor national security high
+    representative commander-in-chief commander admiral gen gen. lt. col. former then incoming outgoing
+    acting president-elect elect of the european commission council parliament nato un eu office
+"""
+_ROLE_WORDS = frozenset(_ROLE_WORDS_TEXT.split())
 
 _PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "la", "le", "al", "bin", "ter"})
 
@@ -343,7 +271,8 @@ _SURNAME_VARIANTS: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 _PARENS = re.compile(r"\([^)]*\)")
-_POSSESSIVE = re.compile(r"'s$|'$")
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_POSSESSIVE = re.compile(r"'s$|'$", re.IGNORECASE)
 
 
 def _strip_roles(tokens: list[str]) -> list[str]:
@@ -374,7 +303,7 @@ def _strip_roles(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def canonical_person(name: str) -> str:
     """The bare name of a person without titles, roles or nationality, with known spellings unified."""
-    text = _PARENS.sub(" ", name.translate(_QUOTES)).split(",")[0]
+    text = _PARENS.sub(" ", _plain(name)).split(",")[0]
     tokens = [_POSSESSIVE.sub("", t) for t in text.replace("\u00a0", " ").split()]
     tokens = [t for t in tokens if t.strip(".-")]
     if not tokens:
@@ -433,6 +362,7 @@ class PersonResolver:
                 surnames.setdefault(_surname_key(representative), set()).add(representative)
         self._by_surname = {key: sorted(full) for key, full in surnames.items()}
         self._cache: dict[str, str] = {}
+        self._named: dict[str, frozenset[str]] = {}
 
     def resolve(self, name: str) -> str:
         """One name per person: the corpus's unique full name for a bare surname, else the canonical form."""
@@ -452,6 +382,24 @@ class PersonResolver:
         return result
 
     __call__ = resolve
+
+    def named_in(self, text: str) -> frozenset[str]:
+        """The people a free text (a title) names by a capitalised surname the corpus knows one person by."""
+        hit = self._named.get(text)
+        if hit is not None:
+            return hit
+        found: set[str] = set()
+        for word in _WORDS.findall(_plain(text)):
+            if not word[0].isupper():
+                continue
+            key = _POSSESSIVE.sub("", fold(word))
+            if key in _SURNAME_VARIANTS:
+                found.add(_SURNAME_VARIANTS[key][0])
+            elif len(candidates := self._by_surname.get(key, [])) == 1:
+                found.add(candidates[0])
+        result = frozenset(found)
+        self._named[text] = result
+        return result
 
 
 # --- places -----------------------------------------------------------------------------------------
@@ -590,7 +538,7 @@ def _find_place(text: str) -> tuple[str, str, str | None, str] | None:
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
-    cleaned = " ".join(" ".join(text.translate(_QUOTES).split()).strip(" '\".,;").split())
+    cleaned = " ".join(" ".join(_plain(text).split()).strip(" '\".,;").split())
     return cleaned or None
 
 
@@ -660,7 +608,11 @@ _SERIES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bweimar triangle\b"), "Weimar Triangle"),
     (re.compile(r"\beuropean political community\b|\bepc\b"), "European Political Community"),
     (re.compile(r"\bmunich security conference\b"), "Munich Security Conference"),
+    (re.compile(r"\beuropean council\b|\beu summit\b|\beuco\b|\beu leaders'? summit\b"), "European Council"),
 )
+_KNOWN_SERIES = frozenset(name for _, name in _SERIES)
+_ANY_SERIES = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SERIES))
+_SMALL_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "at", "to", "a"})
 
 _SERIES_NOISE = re.compile(
     r"^(?:the\s+)+|\s+(?:summit|meeting|format|talks|leaders|gathering)$", re.IGNORECASE
@@ -673,7 +625,7 @@ def canonical_series(text: str | None) -> str | None:
     if text is None:
         return None
     # Quotation marks go wherever they are; an apostrophe inside a word ("leaders'") stays.
-    cleaned = _clean(re.sub(r"\"|(?<!\w)'|'(?!\w)", " ", text.translate(_QUOTES)))
+    cleaned = _clean(re.sub(r"\"|(?<!\w)'|'(?!\w)", " ", _plain(text)))
     if not cleaned:
         return None
     key = fold(cleaned)
@@ -690,7 +642,30 @@ def canonical_series(text: str | None) -> str | None:
     return _title_case(stripped) or None
 
 
+@lru_cache(maxsize=16384)
 def series_in_text(text: str) -> frozenset[str]:
     """The known series a free text (such as a title) names."""
     key = fold(text)
+    if not _ANY_SERIES.search(key):
+        return frozenset()
     return frozenset(name for pattern, name in _SERIES if pattern.search(key))
+
+
+def _acronym(name: str) -> str:
+    return "".join(w[0] for w in re.findall(r"[0-9a-z]+", fold(name)) if w not in _SMALL_WORDS)
+
+
+@lru_cache(maxsize=8192)
+def series_match(a: str, b: str) -> bool:
+    """Whether two canonical series names denote one format: equal, an acronym of the other
+    ("JEF"), or all the words of a two-plus-word name within the other ("Three Seas")."""
+    if a == b:
+        return True
+    if a in _KNOWN_SERIES and b in _KNOWN_SERIES:
+        return False
+    short, long = sorted((a, b), key=len)
+    if " " not in short and short.isupper() and 3 <= len(short) <= 6:
+        return fold(short) == _acronym(long)
+    words_short = set(re.findall(r"[0-9a-z]+", fold(short))) - _SMALL_WORDS
+    words_long = set(re.findall(r"[0-9a-z]+", fold(long))) - _SMALL_WORDS
+    return len(words_short) >= 2 and words_short <= words_long

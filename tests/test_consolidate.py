@@ -510,6 +510,23 @@ def test_undated_report_attaches_only_on_strong_evidence() -> None:
     assert _members(_meeting_of(consolidate([*SEEDS, late]), late, 0)) == {_key(late, 0)}
 
 
+def test_people_named_only_in_a_title_still_match() -> None:
+    terse = ArticleExtraction(
+        article=_article("010_terse", D(2025, 7, 8)),
+        meetings=[
+            MeetingRecord(
+                title="Zelensky, Starmer discuss drones by phone",
+                meeting_type="phone_call",
+                date=_date("2025-07-07", text="on Monday", precision="day"),
+                status="held",
+            )
+        ],
+    )
+    call = _meeting_of(consolidate([*SEEDS, terse]), A001, 1)
+    assert _members(call) == {_key(A001, 1), _key(terse, 0)}
+    assert call.status_history[-1].article_id == "010_terse"
+
+
 def test_repeated_input_rows_count_once() -> None:
     assert _dump(consolidate([*SEEDS, A002, A004])) == _dump(consolidate(SEEDS))
 

@@ -14,6 +14,7 @@ from summarizer.names import (
     canonical_place,
     canonical_series,
     series_in_text,
+    series_match,
 )
 
 
@@ -254,3 +255,22 @@ def test_canonical_forms_are_fixed_points(text: str) -> None:
     assert series is None or canonical_series(series) == series
     country = canonical_country(text)
     assert country is None or canonical_country(country) == country
+
+
+def test_series_spellings_outside_the_table_still_match() -> None:
+    assert series_match("JEF", "Joint Expeditionary Force")
+    assert series_match("Three Seas", "Three Seas Initiative")
+    assert not series_match("G7", "G20")
+    assert not series_match("Coalition of the Willing", "Ukraine Recovery Conference")
+    assert not series_match("Bucharest Nine", "Nordic-Baltic Eight")
+
+
+def test_resolver_finds_people_a_title_names() -> None:
+    resolve = PersonResolver(["Emmanuel Macron", "Keir Starmer", "Theresa May"])
+    assert resolve.named_in("Zelenskyy–Macron bilateral meeting") == {
+        "Volodymyr Zelenskyy",
+        "Emmanuel Macron",
+    }
+    assert resolve.named_in("Zelensky's call with Starmer") == {"Volodymyr Zelenskyy", "Keir Starmer"}
+    # Only capitalised words count, and only surnames the corpus ties to one person.
+    assert resolve.named_in("talks on the macron plan") == frozenset()
