@@ -1145,7 +1145,7 @@ def consolidate(
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: consolidation makes millions of small acyclic objects, and
-    with a large corpus alive each collection rescans all of it (this halves the time at 100k records)."""
+    with a large corpus alive each collection rescans all of it (about a third of the time at 100k)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
