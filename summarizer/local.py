@@ -356,6 +356,8 @@ class LocalServer:
         config: Config,
         *,
         n_ctx: int = DEFAULT_N_CTX,
+        # Off: llama.cpp already reuses the KV prefix between consecutive requests; the RAM cache only helps
+        # interleaved prompts and costs ~330 MB per saved state (measured in docs/BENCHMARKS.md).
         prompt_cache: bool = False,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         stop_grace: float = _STOP_GRACE,
@@ -624,13 +626,18 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
         os.killpg(pgid, sig)
 
 
-def serve_foreground(config: Config, *, announce: Callable[[str], None] | None = None) -> None:
+def serve_foreground(
+    config: Config, *, announce: Callable[[str], None] | None = None, argv: ServerArgv | None = None
+) -> None:
     """Run the embedded model server until Ctrl-C or SIGTERM; `announce` gets the base URL when ready."""
-    with LocalServer(config, prompt_cache=True) as server:
+    with LocalServer(config, argv=argv) as server:
         message = f"{server.model} is served at {server.base_url} (127.0.0.1 only); Ctrl-C stops it"
         (announce or log.info)(message)
         code = server.wait()
-        raise LocalModelError(f"the local model server exited with code {code}; log {server.log_path}")
+        raise LocalModelError(
+            f"the local model server stopped by itself ({_describe_exit(code)}); log {server.log_path}: "
+            + " | ".join(line for line in server.log_tail(4).splitlines() if line.strip())
+        )
 
 
 # --- inside the server's process ------------------------------------------------------------------

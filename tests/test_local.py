@@ -444,12 +444,12 @@ def wait_for(condition: Any, *, what: str, timeout: float = 15.0) -> None:
 
 
 def alive(pid: int) -> bool:
-    """True while the process exists and is not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state != "Z"
+    """True while any thread of the process still runs (a zombie only waits to be reaped)."""
+    states = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            states.append((task / "stat").read_text().rsplit(")", 1)[1].split()[0])
+    return any(state not in ("Z", "X") for state in states)
 
 
 def assert_gone(*pids: int) -> None:
@@ -545,10 +545,23 @@ def test_a_server_that_died_during_the_run_is_reported_on_exit(tmp_path: Path, s
         with LocalServer(config_for(tmp_path), argv=stand_in_argv(stand_in)) as server:
             assert server.pid is not None
             os.kill(server.pid, signal.SIGKILL)
-            wait_for(lambda: not alive(server.pid or 0), what="the server to die")
+            assert server.wait() == -signal.SIGKILL
     finally:
         logger.removeHandler(handler)
     assert any("had stopped by itself (killed by SIGKILL)" in r.getMessage() for r in records)
+
+
+def test_serve_announces_the_url_and_reports_a_server_that_dies(tmp_path: Path, stand_in: Path) -> None:
+    announced: list[str] = []
+
+    def announce(message: str) -> None:
+        announced.append(message)
+        os.kill(server_pids(tmp_path)[0], signal.SIGKILL)
+
+    with pytest.raises(LocalModelError, match=r"stopped by itself \(killed by SIGKILL\)"):
+        local.serve_foreground(config_for(tmp_path), announce=announce, argv=stand_in_argv(stand_in))
+    assert announced[0].startswith("qwen2.5-coder-1.5b is served at http://127.0.0.1:")
+    assert_gone(*server_pids(tmp_path))
 
 
 def test_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
