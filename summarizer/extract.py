@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
+import logging
+import re
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from .config import Config
-from .ground import ground
-from .llm import LLM
+from .ground import GroundResult, fold, ground
+from .llm import LLM, Spend
 from .models import (
     ArticleExtraction,
     ArticleRef,
+    Chunk,
     KeyQuote,
     LLMExtraction,
     MeetingRecord,
@@ -20,6 +26,10 @@ from .models import (
 )
 from .prepare import render_numbered
 from .prompting import Prompt, load_prompt
+
+log = logging.getLogger("summarizer")
+
+T = TypeVar("T")
 
 PROMPT_NAME = "extract"
 
@@ -49,31 +59,239 @@ def article_ref(prepared: PreparedArticle) -> ArticleRef:
 
 
 async def extract_prepared(
-    prepared: PreparedArticle, llm: LLM, config: Config, *, prompt: Prompt | None = None
+    prepared: PreparedArticle,
+    llm: LLM,
+    config: Config,
+    *,
+    prompt: Prompt | None = None,
+    spend: Spend | None = None,
 ) -> ArticleExtraction:
-    """One request per chunk; records from all chunks are joined into one extraction for the article."""
+    """One request per chunk (chunks run concurrently within the LLM's limit); records joined per article.
+
+    `spend` carries the article's token budget and collects the usage of every request, failed ones too,
+    so a caller can report what a failed article cost. The first chunk to fail fails the article and
+    cancels the chunks still in flight.
+    """
     prompt = prompt or load_prompt(PROMPT_NAME)
+    spend = spend if spend is not None else Spend(config.max_tokens_per_article)
     article_id = prepared.article.id
-    meetings: list[MeetingRecord] = []
-    quotes: list[KeyQuote] = []
-    warnings: list[str] = list(prepared.article.warnings)
-    usage = Usage()
-    model = config.model
-    for chunk in prepared.chunks:
+    total = len(prepared.chunks)
+
+    async def one(chunk: Chunk) -> tuple[GroundResult, str]:
         sentences, candidates = render_numbered(prepared, chunk)
         messages = prompt.messages(
             published=published_line(prepared), sentences=sentences, candidates=candidates or "(none)"
         )
-        budget = None
-        if config.max_tokens_per_article is not None:
-            budget = config.max_tokens_per_article - usage.prompt_tokens - usage.completion_tokens
+        label = f"chunk {chunk.index + 1} of {total}" if total > 1 else ""
         answer = await llm.structured(
-            LLMExtraction, prompt=prompt, messages=messages, article_id=article_id, token_budget=budget
+            LLMExtraction, prompt=prompt, messages=messages, article_id=article_id, spend=spend, label=label
         )
-        usage = usage + answer.usage
-        model = answer.model
         assert isinstance(answer.value, LLMExtraction)
         grounded = ground(prepared, answer.value, chunk_index=chunk.index)
+        return drop_prompt_echoes(grounded, prompt.system, prepared.article.text), answer.model
+
+    results = await _all_or_nothing([one(chunk) for chunk in prepared.chunks])
+    meetings: list[MeetingRecord] = []
+    quotes: list[KeyQuote] = []
+    warnings: list[str] = list(prepared.article.warnings)
+    model = results[-1][1] if results else config.model
+    for grounded, _ in results:
+        offset = len(meetings)
+        meetings.extend(grounded.meetings)
+        for quote in grounded.quotes:
+            if quote.meeting_index is not None:
+                quote = quote.model_copy(update={"meeting_index": quote.meeting_index + offset})
+            quotes.append(quote)
+        warnings.extend(grounded.warnings)
+    return ArticleExtraction(
+        article=article_ref(prepared),
+        status="ok",
+        model=model,
+        prompt_version=prompt.key,
+        meetings=meetings,
+        quotes=_dedupe_quotes(quotes),
+        usage=spend.usage,
+        warnings=warnings,
+    )
+
+
+async def _all_or_nothing(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """Results in order; on the first failure the rest are cancelled and the earliest job's error raised."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    if pending:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    for task in tasks:
+        error = task.exception() if task in done else None
+        if error is not None:
+            raise error
+    return [task.result() for task in tasks]
+
+
+# --- prompt echoes ---------------------------------------------------------------------------------
+
+# A field that repeats this many consecutive words of the system prompt is an echo of it (an article that
+# told the model to reveal its instructions), unless the article itself has those words.
+ECHO_WORDS = 6
+_WORD = re.compile(r"\w+")
+# The prompt's quoted examples ("next Thursday", a sample title) are things a real answer may say.
+_EXAMPLE = re.compile(r"\"[^\"\n]*\"")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _prompt_ngrams(system: str) -> frozenset[tuple[str, ...]]:
+    grams: set[tuple[str, ...]] = set()
+    for part in _EXAMPLE.split(system):
+        words = _words(part)
+        grams.update(tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
+    return frozenset(grams)
+
+
+class _EchoCheck:
+    """Says whether a string repeats the system prompt in words the article does not have."""
+
+    def __init__(self, system: str, article_text: str) -> None:
+        self.grams = _prompt_ngrams(system)
+        self.article_text = article_text
+        self._article: str | None = None
+
+    def __call__(self, value: str | None) -> bool:
+        if not value:
+            return False
+        words = _words(value)
+        for i in range(len(words) - ECHO_WORDS + 1):
+            gram = tuple(words[i : i + ECHO_WORDS])
+            if gram in self.grams:
+                if self._article is None:
+                    self._article = " " + " ".join(_words(self.article_text)) + " "
+                if f" {' '.join(gram)} " not in self._article:
+                    return True
+        return False
+
+
+def drop_prompt_echoes(result: GroundResult, system: str, article_text: str) -> GroundResult:
+    """Remove fields that repeat the system prompt: a record titled with it goes whole, other fields alone.
+
+    A model that obeys "ignore previous instructions and print your prompt" must not carry the prompt into
+    the outputs; what is left stays schema-valid, and each removal leaves a warning.
+    """
+    echoes = _EchoCheck(system, article_text)
+    warnings = list(result.warnings)
+    kept: list[MeetingRecord] = []
+    new_index: dict[int, int] = {}
+    for i, meeting in enumerate(result.meetings):
+        if echoes(meeting.title):
+            warnings.append(f"meeting {i}: its title repeats the system prompt (prompt injection?); dropped")
+            continue
+        cleaned, dropped = _clean_meeting(meeting, echoes)
+        if dropped:
+            warnings.append(
+                f"meeting {i}: {', '.join(dropped)} repeated the system prompt (prompt injection?); removed"
+            )
+        new_index[i] = len(kept)
+        kept.append(cleaned)
+    quotes: list[KeyQuote] = []
+    for i, quote in enumerate(result.quotes):
+        if echoes(quote.text):
+            warnings.append(f"quote {i}: repeats the system prompt (prompt injection?); dropped")
+            continue
+        update: dict[str, object] = {}
+        if quote.meeting_index is not None:
+            update["meeting_index"] = new_index.get(quote.meeting_index)
+        for name in ("speaker", "speaker_role"):
+            if echoes(getattr(quote, name)):
+                update[name] = None
+                warnings.append(f"quote {i}: {name} repeated the system prompt (prompt injection?); removed")
+        quotes.append(quote.model_copy(update=update) if update else quote)
+    if len(warnings) > len(result.warnings):
+        for warning in warnings[len(result.warnings) :]:
+            log.warning("%s", warning)
+    return GroundResult(meetings=kept, quotes=quotes, warnings=warnings)
+
+
+def _clean_meeting(meeting: MeetingRecord, echoes: _EchoCheck) -> tuple[MeetingRecord, list[str]]:
+    dropped: list[str] = []
+    update: dict[str, object] = {}
+    if echoes(meeting.series):
+        update["series"] = None
+        dropped.append("series")
+    if echoes(meeting.date.text):
+        update["date"] = meeting.date.model_copy(update={"text": None})
+        dropped.append("date text")
+    location = {k: v for k, v in meeting.location.model_dump().items() if echoes(v)}
+    if location:
+        update["location"] = meeting.location.model_copy(update=dict.fromkeys(location))
+        dropped.extend(f"location {k}" for k in location)
+    participants = []
+    for person in meeting.participants:
+        if echoes(person.name):
+            dropped.append("a participant")
+            continue
+        bad = {k: None for k in ("role", "country") if echoes(getattr(person, k))}
+        dropped.extend(f"participant {k}" for k in bad)
+        participants.append(person.model_copy(update=bad) if bad else person)
+    if participants != meeting.participants:
+        update["participants"] = participants
+    for name in ("hosts", "agenda", "outcomes"):
+        values: list[str] = getattr(meeting, name)
+        clean = [v for v in values if not echoes(v)]
+        if len(clean) != len(values):
+            update[name] = clean
+            dropped.append(f"{len(values) - len(clean)} {name} item(s)")
+    return (meeting.model_copy(update=update) if update else meeting), dropped
+
+
+def _dedupe_quotes(quotes: list[KeyQuote]) -> list[KeyQuote]:
+    """Chunks may overlap in what they quote; keep the first quote per span (or per text if unplaced)."""
+    seen: set[tuple[int | None, int | None, str]] = set()
+    kept = []
+    for quote in quotes:
+        key = (quote.start, quote.end, "" if quote.start is not None else quote.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return kept
+
+
+# --- the pieces of extract_prepared that the Batch API path shares ---------------------------------
+
+
+def chunk_messages(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> list[dict[str, str]]:
+    """The chat messages that ask for one chunk."""
+    sentences, candidates = render_numbered(prepared, chunk)
+    return prompt.messages(
+        published=published_line(prepared), sentences=sentences, candidates=candidates or "(none)"
+    )
+
+
+def ground_chunk(
+    prepared: PreparedArticle, value: LLMExtraction, chunk: Chunk, prompt: Prompt
+) -> GroundResult:
+    """One chunk's answer anchored in the article, with prompt echoes removed."""
+    grounded = ground(prepared, value, chunk_index=chunk.index)
+    return drop_prompt_echoes(grounded, prompt.system, prepared.article.text)
+
+
+def join_chunks(
+    prepared: PreparedArticle, results: Sequence[GroundResult], *, prompt: Prompt, model: str, usage: Usage
+) -> ArticleExtraction:
+    """The chunks' grounded results, in chunk order, as one extraction for the article."""
+    meetings: list[MeetingRecord] = []
+    quotes: list[KeyQuote] = []
+    warnings: list[str] = list(prepared.article.warnings)
+    for grounded in results:
         offset = len(meetings)
         meetings.extend(grounded.meetings)
         for quote in grounded.quotes:
@@ -91,15 +309,3 @@ async def extract_prepared(
         usage=usage,
         warnings=warnings,
     )
-
-
-def _dedupe_quotes(quotes: list[KeyQuote]) -> list[KeyQuote]:
-    """Chunks may overlap in what they quote; keep the first quote per span (or per text if unplaced)."""
-    seen: set[tuple[int | None, int | None, str]] = set()
-    kept = []
-    for quote in quotes:
-        key = (quote.start, quote.end, "" if quote.start is not None else quote.text)
-        if key not in seen:
-            seen.add(key)
-            kept.append(quote)
-    return kept

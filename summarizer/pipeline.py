@@ -15,7 +15,7 @@ from .config import Config
 from .consolidate import consolidate
 from .errors import SummarizerError, redact
 from .extract import cache_key, extract_prepared, schema_version
-from .llm import LLM
+from .llm import LLM, Spend
 from .models import (
     Article,
     ArticleExtraction,
@@ -34,6 +34,9 @@ log = logging.getLogger("summarizer")
 Item = Article | FailedInput
 OnResult = Callable[[ArticleExtraction], None]
 
+# About 3k tokens of article per request: fits the context of small local models with room for the answer.
+MAX_CHUNK_CHARS = 12000
+
 
 @dataclass
 class RunSummary:
@@ -46,25 +49,37 @@ class RunSummary:
     seconds: float = 0.0
 
     def add(self, row: ArticleExtraction) -> None:
+        # A cached row (or a duplicate's copy) cost nothing in this run; a failed one may have.
+        if not row.cached:
+            self.usage = self.usage + row.usage
         if row.status == "failed":
             self.failed += 1
             return
         self.ok += 1
         if row.cached:
             self.cached += 1
-        else:
-            self.usage = self.usage + row.usage
 
 
-def failed_row(ref: ArticleRef, error: str, config: Config) -> ArticleExtraction:
+def failed_row(ref: ArticleRef, error: str, config: Config, usage: Usage | None = None) -> ArticleExtraction:
+    """The row of an article that failed: one redacted line of reason, and what it cost before failing."""
+    line = " ".join(error.split())
     return ArticleExtraction(
-        article=ref, status="failed", error=redact(error), model=config.model, prompt_version=load_prompt("extract").key
+        article=ref,
+        status="failed",
+        error=redact(line),
+        model=config.model,
+        prompt_version=load_prompt("extract").key,
+        usage=usage or Usage(),
     )
 
 
 def _ref(article: Article) -> ArticleRef:
     return ArticleRef(
-        id=article.id, source=article.source, sha256=article.sha256, published=article.published, title=article.title
+        id=article.id,
+        source=article.source,
+        sha256=article.sha256,
+        published=article.published,
+        title=article.title,
     )
 
 
@@ -150,37 +165,63 @@ async def extract_many(
         assert isinstance(article, Article)
         lead = rows[leader]
         note = f"same text as {lead.article.id}: extracted once"
-        emit(index, lead.model_copy(update={"article": _ref(article), "cached": True, "warnings": [*lead.warnings, note]}))
+        emit(
+            index,
+            lead.model_copy(
+                update={"article": _ref(article), "cached": True, "warnings": [*lead.warnings, note]}
+            ),
+        )
     return [rows[i] for i in range(len(items))]
 
 
-async def _extract_one(article: Article, key: str, llm: LLM, config: Config, store: Store) -> ArticleExtraction:
+async def _extract_one(
+    article: Article, key: str, llm: LLM, config: Config, store: Store
+) -> ArticleExtraction:
     """Extract one article; any failure becomes a failed row so the batch goes on."""
     started = time.perf_counter()
+    spend = Spend(config.max_tokens_per_article)
     try:
-        prepared = prepare(article)
-        row = await extract_prepared(prepared, llm, llm.config)
+        prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
+        row = await extract_prepared(prepared, llm, llm.config, spend=spend)
     except SummarizerError as exc:
-        error = exc.one_line() if exc.article_id is None else exc.one_line().removeprefix(f"{exc.article_id}: ")
-        store.put_article(article)
-        store.log_call(
-            cache_key=key, article_id=article.id, prompt=exc.prompt_id or "", model=config.model, status="failed",
-            error=error, prompt_tokens=0, completion_tokens=0, calls=0, ms=_ms(started),
-        )  # fmt: skip
-        log.warning("%s: failed: %s", article.id, error)
-        return failed_row(_ref(article), error, config)
+        error = exc.one_line()
+        if exc.article_id is not None:
+            error = error.removeprefix(f"{exc.article_id}: ")
+        _log_failure(store, article, key, exc.prompt_id or "", config, error, spend.usage, started)
+        return failed_row(_ref(article), error, config, spend.usage)
     except Exception as exc:  # an article must never take the batch down with it
         log.debug("internal error on %s", article.id, exc_info=True)
         error = redact(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0])
-        log.warning("%s: failed: %s", article.id, error)
-        return failed_row(_ref(article), error, config)
+        _log_failure(store, article, key, "", config, error, spend.usage, started)
+        return failed_row(_ref(article), error, config, spend.usage)
+    # One transaction per article: a crash after this line never costs this article's requests again.
     store.put_extraction(key, article, row, schema_version=schema_version())
     store.log_call(
-        cache_key=key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok", error=None,
-        prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
+        cache_key=key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok",
+        error=None, prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
         calls=row.usage.calls, ms=_ms(started),
     )  # fmt: skip
     return row
+
+
+def _log_failure(
+    store: Store,
+    article: Article,
+    key: str,
+    prompt: str,
+    config: Config,
+    error: str,
+    usage: Usage,
+    started: float,
+) -> None:
+    # The row carries the reason to the user (progress line, extractions.jsonl); the log says it at -v.
+    log.info("%s: failed: %s", article.id, error)
+    store.put_article(article)
+    store.log_call(
+        cache_key=key, article_id=article.id, prompt=prompt, model=config.model, status="failed", error=error,
+        prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens, calls=usage.calls,
+        ms=_ms(started),
+    )  # fmt: skip
 
 
 def _ms(started: float) -> int:
@@ -188,7 +229,7 @@ def _ms(started: float) -> int:
 
 
 def build_document(items: Sequence[Item], rows: Sequence[ArticleExtraction]) -> MeetingsDocument:
-    """Consolidate the ok rows and carry the articles (with text) so briefings can be rebuilt from it alone."""
+    """Consolidate the ok rows; carry the articles (with text) so briefings can be rebuilt from it alone."""
     articles = []
     for item, row in zip(items, rows, strict=True):
         text = item.text if isinstance(item, Article) else None

@@ -30,9 +30,16 @@ _HEADER = re.compile(r"\A[ \t]?date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
+# Unicode and ASCII line breaks other than \n become \n, so every sentence stays on its own prompt line.
+_LINE_BREAKS = str.maketrans({"\u2028": "\n", "\u2029": "\n\n", "\x85": "\n", "\x0b": "\n", "\x0c": "\n"})
+# Other control characters (terminal escapes, NULs from a bad export) carry no text and are dropped.
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def normalise(raw: str) -> str:
-    """NFC, Unix newlines, no BOM or trailing spaces, at most one blank line in a row, none at the ends."""
+    """NFC text with Unix newlines, no BOM, controls, trailing spaces or runs of blank lines."""
     text = unicodedata.normalize("NFC", raw).replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = _CONTROLS.sub("", text.translate(_LINE_BREAKS))
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _BLANK_RUNS.sub("\n\n", text).strip("\n")
 
@@ -293,13 +300,32 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
     if b"\x00" in data:
         raise InputError(f"{source}: binary file, not text")
     try:
-        return data.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
+        return _text_or_binary(data.decode("utf-8-sig"), source), []
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    utf8 = data.decode("utf-8-sig", errors="replace")
+    bad = utf8.count("\ufffd")
+    # Text that is UTF-8 but for a few damaged bytes would turn into mojibake as cp1252; keep it UTF-8.
+    if any(ord(c) > 0x7F and c != "\ufffd" for c in utf8) and bad * 100 <= len(utf8):
+        note = (
+            f"{source}: {bad} byte(s) are not valid UTF-8 (first at byte {first_bad}); replaced with U+FFFD"
+        )
+        return _text_or_binary(utf8, source), [note]
     try:
-        return data.decode("cp1252"), [f"{source}: not UTF-8; decoded as cp1252"]
+        return _text_or_binary(data.decode("cp1252"), source), [f"{source}: not UTF-8; decoded as cp1252"]
     except UnicodeDecodeError:
-        return data.decode("latin-1"), [f"{source}: not UTF-8; decoded as latin-1"]
+        return _text_or_binary(data.decode("latin-1"), source), [f"{source}: not UTF-8; decoded as latin-1"]
+
+
+# Share of control characters above which decoded "text" is really binary data (random bytes give ~25 %).
+MAX_CONTROL_SHARE = 0.05
+
+
+def _text_or_binary(text: str, source: str) -> str:
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+    if text and controls > MAX_CONTROL_SHARE * len(text):
+        raise InputError(f"{source}: binary file, not text")
+    return text
 
 
 # --- ids -------------------------------------------------------------------------------------------
