@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import unicodedata
@@ -10,8 +11,9 @@ from collections.abc import Iterable
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from .dates import reconcile_date
+from .dates import reconcile_date, year_hint_from_text
 from .models import (
+    DateSpec,
     Evidence,
     KeyQuote,
     LLMExtraction,
@@ -20,9 +22,12 @@ from .models import (
     Location,
     MatchKind,
     MeetingRecord,
+    MeetingType,
     Participant,
     PreparedArticle,
+    Status,
 )
+from .names import series_in_text
 
 log = logging.getLogger("summarizer")
 
@@ -254,33 +259,104 @@ def _evidence(
     return evidence
 
 
+def _fallback_evidence(prepared: PreparedArticle, m: LLMMeeting, shown: set[int] | None) -> list[int]:
+    """Sentences containing the meeting's date phrase when the model cited none (small models often don't)."""
+    phrase = _blank_to_none(m.date_text)
+    if phrase is None or len(phrase) < 3:
+        return []
+    needle = fold(phrase)
+    return [s.id for s in prepared.sentences if (shown is None or s.id in shown) and needle in fold(s.text)][
+        :2
+    ]
+
+
+# The title's own word for the meeting beats the model's type where they contradict each other.
+_TITLE_TYPES: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
+    (re.compile(r"\b(phone|telephone) (call|conversation|talks?)\b|\bcall(ed)? with\b", re.I), "phone_call"),
+    (re.compile(r"\bvideo ?(call|conference|link)\b", re.I), "video_conference"),
+    (re.compile(r"\bsummit\b", re.I), "summit"),
+    (re.compile(r"\bconference\b", re.I), "conference"),
+    (re.compile(r"\bbilateral\b", re.I), "bilateral_meeting"),
+)
+_CANCELLED = re.compile(r"\b(cancel(l?ed|s)?|called off|scrapped)\b", re.I)
+_POSTPONED = re.compile(r"\b(postpone[ds]?|delayed|put off|rescheduled)\b", re.I)
+_SCHEDULED = re.compile(r"\b(scheduled|set for|slated)\b", re.I)
+
+
+def _type_from_title(title: str, model_type: MeetingType) -> MeetingType:
+    for pattern, kind in _TITLE_TYPES:
+        if pattern.search(title):
+            return kind
+    return model_type
+
+
+def _status(m: LLMMeeting, date: DateSpec, published: dt.date | None, context: str) -> Status:
+    """Status from the resolved date and the article's words; the model's guess only where they are silent."""
+    if m.status in ("cancelled", "postponed"):
+        pattern = _CANCELLED if m.status == "cancelled" else _POSTPONED
+        if pattern.search(context):
+            return m.status
+    if published is None or date.start is None or date.precision == "unknown":
+        return "announced" if m.status == "postponed" or m.status == "cancelled" else m.status
+    end = date.end or date.start
+    if end < published:
+        return "held"
+    if date.start > published:
+        return "scheduled" if _SCHEDULED.search(context) else "announced"
+    return m.status if m.status != "cancelled" else "announced"
+
+
 def _meeting(
-    prepared: PreparedArticle, m: LLMMeeting, shown: set[int] | None, label: str, warnings: list[str]
+    prepared: PreparedArticle,
+    m: LLMMeeting,
+    shown: set[int] | None,
+    label: str,
+    warnings: list[str],
+    year_hint: int | None,
 ) -> MeetingRecord:
-    evidence = _evidence(prepared, m.evidence, shown, label, warnings)
+    evidence = _evidence(
+        prepared, m.evidence or _fallback_evidence(prepared, m, shown), shown, label, warnings
+    )
     context = " ".join(e.text for e in evidence) or None
+    published = prepared.article.published
     date, date_warning = reconcile_date(
-        _blank_to_none(m.date_text), _blank_to_none(m.date), prepared.article.published, context=context
+        _blank_to_none(m.date_text), _blank_to_none(m.date), published, context=context, year_hint=year_hint
     )
     if date_warning:
         warnings.append(f"{label}: {date_warning}")
-    series = _blank_to_none(m.series)
-    title = _blank_to_none(m.title) or series or m.type.replace("_", " ")
+    title = _blank_to_none(m.title) or _blank_to_none(m.series) or m.type.replace("_", " ")
+    series = _blank_to_none(m.series) or next(iter(sorted(series_in_text(f"{title} {context or ''}"))), None)
+    meeting_type = _type_from_title(title, m.type)
+    if meeting_type != m.type:
+        warnings.append(f"{label}: type {m.type} contradicts the title; {meeting_type} kept")
+    status = _status(m, date, published, context or "")
+    if status != m.status:
+        warnings.append(f"{label}: status {m.status} contradicts the date or the text; {status} kept")
     return MeetingRecord(
         title=title,
-        meeting_type=m.type,
+        meeting_type=meeting_type,
         format=m.format,
         series=series,
         date=date,
         location=Location(
             city=_blank_to_none(m.city), country=_blank_to_none(m.country), venue=_blank_to_none(m.venue)
         ),
-        status=m.status,
+        status=status,
         participants=_participants(m),
         hosts=_unique(m.hosts),
         agenda=_unique(m.agenda),
         outcomes=_unique(m.outcomes),
         evidence=evidence,
+    )
+
+
+def _record_key(record: MeetingRecord) -> tuple[object, ...]:
+    return (
+        fold(record.title),
+        record.meeting_type,
+        record.date.start,
+        record.date.end,
+        fold(record.location.city or ""),
     )
 
 
@@ -334,10 +410,21 @@ def ground(
     prefix = f"chunk {chunk_index}: " if len(prepared.chunks) > 1 else ""
     chunk = next((c for c in prepared.chunks if c.index == chunk_index), None)
     shown = set(chunk.sentence_ids) if chunk is not None else None
-    meetings = [
-        _meeting(prepared, m, shown, f"{prefix}meeting {i} ({_short(m.title, 40)})", warnings)
-        for i, m in enumerate(answer.meetings)
-    ]
+    year_hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
+    meetings: list[MeetingRecord] = []
+    # Small models sometimes list one meeting twice; the copy's quotes move to the first.
+    index_of: dict[int, int] = {}
+    first_of: dict[tuple[object, ...], int] = {}
+    for i, m in enumerate(answer.meetings):
+        label = f"{prefix}meeting {i} ({_short(m.title, 40)})"
+        record = _meeting(prepared, m, shown, label, warnings, year_hint)
+        same = _record_key(record)
+        if same in first_of:
+            index_of[i] = first_of[same]
+            warnings.append(f"{prefix}meeting {i}: the same as meeting {first_of[same]}; merged")
+            continue
+        first_of[same] = index_of[i] = len(meetings)
+        meetings.append(record)
     quotes: list[KeyQuote] = []
     seen: set[tuple[int, int] | str] = set()
     for i, q in enumerate(answer.quotes):
@@ -357,9 +444,9 @@ def ground(
         if key in seen:
             continue
         seen.add(key)
-        meeting_index = q.meeting
-        if meeting_index is not None and not 0 <= meeting_index < len(meetings):
-            warnings.append(f"{label}: meeting {meeting_index} does not exist; quote kept without a meeting")
+        meeting_index = index_of.get(q.meeting, -1) if q.meeting is not None else None
+        if meeting_index == -1:
+            warnings.append(f"{label}: meeting {q.meeting} does not exist; quote kept without a meeting")
             meeting_index = None
         speaker = _blank_to_none(q.speaker) or hint
         verified = True

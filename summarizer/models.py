@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MeetingType = Literal[
     "summit",
@@ -268,47 +269,63 @@ class MeetingsDocument(_Model):
 
 
 # --- the short answer the LLM is asked for (ids instead of copied text) ------------------------------
+#
+# Limits are in the JSON Schema (grammar-constrained servers cannot exceed them, and without them small
+# models loop until max_tokens) but parsing forgives an overshoot by cutting it, so a model that ignores a
+# limit costs no re-ask.
 
-_S = 80  # short strings: names, places, titles
-_L = 160  # longer strings: agenda items, outcomes
+
+def _cut(limit: int) -> Callable[[Any], Any]:
+    def cut(value: Any) -> Any:
+        return value[:limit] if isinstance(value, str | list) else value
+
+    return cut
+
+
+def _str(limit: int) -> Any:
+    return Annotated[str, Field(max_length=limit), BeforeValidator(_cut(limit))]
+
+
+def _list(item: Any, limit: int) -> Any:
+    return Annotated[list[item], Field(max_length=limit), BeforeValidator(_cut(limit))]
 
 
 class LLMParticipant(_Model):
-    name: str = Field(max_length=_S)
-    role: str | None = Field(default=None, max_length=_S)
-    country: str | None = Field(default=None, max_length=40)
+    name: _str(60)  # type: ignore[valid-type]
+    role: _str(40) | None = None  # type: ignore[valid-type]
+    country: _str(30) | None = None  # type: ignore[valid-type]
 
 
 class LLMMeeting(_Model):
-    title: str = Field(max_length=_L, description="short descriptive title")
+    # Field order is answer order: the model commits to the type and the cited sentences before it
+    # writes lists, and grammar-constrained servers keep this order.
+    title: _str(80)  # type: ignore[valid-type]
     type: MeetingType
+    evidence: _list(int, 4) = Field(default_factory=list)  # type: ignore[valid-type]
+    date_text: _str(40) | None = None  # type: ignore[valid-type]
+    date: _str(10) | None = None  # type: ignore[valid-type]
+    series: _str(60) | None = None  # type: ignore[valid-type]
+    city: _str(40) | None = None  # type: ignore[valid-type]
+    country: _str(40) | None = None  # type: ignore[valid-type]
+    venue: _str(60) | None = None  # type: ignore[valid-type]
     format: MeetingFormat | None = None
-    series: str | None = Field(
-        default=None, max_length=_S, description="recurring format, e.g. Coalition of the Willing"
-    )
-    date_text: str | None = Field(default=None, max_length=_S, description="date phrase exactly as written")
-    date: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD if known")
-    city: str | None = Field(default=None, max_length=40)
-    country: str | None = Field(default=None, max_length=40)
-    venue: str | None = Field(default=None, max_length=_S)
     status: Status
-    participants: list[LLMParticipant] = Field(default_factory=list, max_length=10)
-    hosts: list[str] = Field(default_factory=list, max_length=4)
-    agenda: list[str] = Field(default_factory=list, max_length=4)
-    outcomes: list[str] = Field(default_factory=list, max_length=4)
-    evidence: list[int] = Field(default_factory=list, max_length=6, description="sentence ids")
+    participants: _list(LLMParticipant, 6) = Field(default_factory=list)  # type: ignore[valid-type]
+    hosts: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
+    agenda: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
+    outcomes: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
 
 
 class LLMQuote(_Model):
-    quote: int | None = Field(default=None, description="candidate quote id Q<n> as a number")
-    text: str | None = Field(default=None, max_length=300, description="only if not a candidate: verbatim")
-    speaker: str | None = Field(default=None, max_length=_S)
-    speaker_role: str | None = Field(default=None, max_length=_S)
-    meeting: int | None = Field(default=None, description="index into meetings, from 0")
+    quote: int | None = None
+    text: _str(300) | None = None  # type: ignore[valid-type]
+    speaker: _str(60) | None = None  # type: ignore[valid-type]
+    speaker_role: _str(40) | None = None  # type: ignore[valid-type]
+    meeting: int | None = None
 
 
 class LLMExtraction(_Model):
     """What the model answers for one article or chunk."""
 
-    meetings: list[LLMMeeting] = Field(default_factory=list, max_length=8)
-    quotes: list[LLMQuote] = Field(default_factory=list, max_length=6)
+    meetings: _list(LLMMeeting, 8) = Field(default_factory=list)  # type: ignore[valid-type]
+    quotes: _list(LLMQuote, 6) = Field(default_factory=list)  # type: ignore[valid-type]

@@ -394,3 +394,51 @@ def test_normalized_matches_fold_to_the_written_quote(article_text: str, data: s
         assert s is not None and e is not None and article_text[s:e] == needle
     elif kind == "normalized":
         assert s is not None and e is not None and fold(article_text[s:e]) == fold(needle).strip()
+
+
+# --- deterministic corrections of small-model answers ----------------------------------------------------
+
+
+def test_a_meeting_listed_twice_becomes_one_and_its_quotes_follow(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    twice = _meeting(
+        title="Coalition summit in Paris", date_text="next Thursday", city="Paris", status="announced"
+    )
+    result = _ground(prepared, meetings=[twice, twice], quotes=[{"quote": 1, "meeting": 1}])
+    assert len(result.meetings) == 1
+    assert result.quotes[0].meeting_index == 0
+    assert any("the same as meeting 0" in w for w in result.warnings)
+
+
+def test_the_title_word_beats_a_contradicting_type(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    result = _ground(
+        prepared, meetings=[_meeting(title="Coalition of the Willing summit", type="bilateral_meeting")]
+    )
+    assert result.meetings[0].meeting_type == "summit"
+    assert any("contradicts the title" in w for w in result.warnings)
+
+
+def test_status_follows_the_resolved_date_not_the_model(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")  # published Friday 2025-03-21
+    future = _ground(prepared, meetings=[_meeting(date_text="next Thursday", status="held")]).meetings[0]
+    assert (future.date.start, future.status) == (dt.date(2025, 3, 27), "announced")
+    past = _ground(prepared, meetings=[_meeting(date_text="On 15 March", status="scheduled")]).meetings[0]
+    assert (past.date.start, past.status) == (dt.date(2025, 3, 15), "held")
+
+
+def test_without_cited_sentences_the_date_phrase_finds_the_evidence(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    (meeting,) = _ground(
+        prepared, meetings=[_meeting(title="Summit in Paris", date_text="next Thursday")]
+    ).meetings
+    assert meeting.evidence and all("next Thursday" in e.text for e in meeting.evidence)
+    assert meeting.series == "Coalition of the Willing"  # named in the evidence, not by the model
+
+
+def test_an_undated_article_takes_the_year_from_its_own_text(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "003")  # no date header; the caption says March 27, 2025
+    (meeting,) = _ground(
+        prepared, meetings=[_meeting(title="Meeting in London", date_text="Oct. 24")]
+    ).meetings
+    assert meeting.date.start == dt.date(2025, 10, 24)
