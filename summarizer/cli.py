@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
+    from .batch import BatchOptions
     from .config import Config
+    from .llm import BatchInfo
     from .models import ArticleExtraction, MeetingsDocument
 
 app = typer.Typer(
@@ -50,6 +52,18 @@ BudgetOpt = Annotated[
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore stored extractions (still records new ones).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every LLM call.")]
+BatchOpt = Annotated[
+    bool, typer.Option("--batch", help="Ask through the provider's Batch API (cheaper, slower; resumable).")
+]
+PollOpt = Annotated[
+    float, typer.Option("--poll-interval", min=0.01, help="Seconds between batch status checks.")
+]
+BatchRequestsOpt = Annotated[
+    int, typer.Option("--batch-max-requests", min=1, help="Requests per batch file (OpenAI's limit: 50000).")
+]
+BatchBytesOpt = Annotated[
+    int, typer.Option("--batch-max-bytes", min=1, help="Bytes per batch file (OpenAI's limit: 200 MB).")
+]
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -121,7 +135,9 @@ def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
     return "".join(row.model_dump_json(exclude={"cached", "sources"}) + "\n" for row in rows)
 
 
-def _extract(inputs: Sequence[str], config: Config) -> tuple[list[Any], list[ArticleExtraction]]:
+def _extract(
+    inputs: Sequence[str], config: Config, batch: BatchOptions | None = None
+) -> tuple[list[Any], list[ArticleExtraction]]:
     from .pipeline import RunSummary, extract_many
     from .progress import Reporter
     from .sources import load_inputs
@@ -140,10 +156,43 @@ def _extract(inputs: Sequence[str], config: Config) -> tuple[list[Any], list[Art
             summary.add(row)
             reporter.advance(row)
 
-        rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
+        if batch is None:
+            rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
+        else:
+            from .batch import extract_batch
+
+            on_poll = _batch_poll_display()
+            rows = asyncio.run(
+                extract_batch(items, config, store, options=batch, on_result=on_result, on_poll=on_poll)
+            )
     summary.seconds = (dt.datetime.now() - started).total_seconds()
     typer.echo(summary_line(summary, config), err=True)
     return items, rows
+
+
+def _batch_poll_display() -> Callable[[BatchInfo], None]:
+    """One line each time a batch changes state or counts (polls that change nothing stay quiet)."""
+    seen: dict[str, tuple[str, int, int]] = {}
+
+    def show(info: BatchInfo) -> None:
+        now = (info.status, info.completed, info.failed)
+        if seen.get(info.id) == now:
+            return
+        seen[info.id] = now
+        counts = f" ({info.completed}/{info.total} done, {info.failed} failed)" if info.total else ""
+        typer.echo(f"summarizer: batch {info.id}: {info.status}{counts}", err=True)
+
+    return show
+
+
+def _batch_options(
+    batch: bool, poll_interval: float, max_requests: int, max_bytes: int
+) -> BatchOptions | None:
+    if not batch:
+        return None
+    from .batch import BatchOptions
+
+    return BatchOptions(poll_interval=poll_interval, max_requests=max_requests, max_bytes=max_bytes)
 
 
 def summary_line(summary: Any, config: Config) -> str:
@@ -176,6 +225,10 @@ def run(
     max_tokens_per_article: BudgetOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
+    batch: BatchOpt = False,
+    poll_interval: PollOpt = 30.0,
+    batch_max_requests: BatchRequestsOpt = 50_000,
+    batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
 ) -> None:
     """Extract, consolidate and render: OUT/extractions.jsonl, meetings.json, briefing.md, briefing.html."""
     _setup_logging(verbose)
@@ -190,7 +243,8 @@ def run(
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
         )  # fmt: skip
-        items, rows = _extract(inputs, config)
+        options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
+        items, rows = _extract(inputs, config, options)
         write_atomic(out / "extractions.jsonl", _jsonl(rows))
         doc = build_document(items, rows)
         write_atomic(out / "meetings.json", render_json(doc))
@@ -219,6 +273,10 @@ def extract(
     max_tokens_per_article: BudgetOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
+    batch: BatchOpt = False,
+    poll_interval: PollOpt = 30.0,
+    batch_max_requests: BatchRequestsOpt = 50_000,
+    batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
 ) -> None:
     """Per-article records only, one JSON line per input article."""
     _setup_logging(verbose)
@@ -229,7 +287,8 @@ def extract(
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
         )  # fmt: skip
-        _, rows = _extract(inputs, config)
+        options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
+        _, rows = _extract(inputs, config, options)
         write_atomic(out, _jsonl(rows))
         return 1 if any(r.status == "failed" for r in rows) else 0
 
@@ -403,6 +462,45 @@ def doctor(
         width = max(len(k) for k in info)
         for key, value in info.items():
             typer.echo(f"{key:<{width}}  {value}")
+        return 0
+
+    _guard(body)
+
+
+@app.command()
+def batches(
+    cancel: Annotated[str | None, typer.Option("--cancel", help="Cancel this batch at the provider.")] = None,
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Ask the provider for the open batches' states first.")
+    ] = False,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """List the Batch API jobs the store knows and their states, or cancel one (`--cancel BATCH_ID`)."""
+    _setup_logging(False)
+
+    def body() -> int:
+        from .batch import cancel_batch, refresh_batches
+        from .store import Store
+
+        # The Files and Batches endpoints need no model; a stored batch names its own server.
+        config = _config(base_url=base_url, store=store, model="n/a")
+        with Store(config.store_path) as st:
+            if cancel is not None:
+                info = asyncio.run(cancel_batch(st, config, cancel))
+                typer.echo(f"summarizer: batch {info.id}: {info.status}", err=True)
+                return 0
+            records = asyncio.run(refresh_batches(st, config)) if refresh else st.batches()
+        if not records:
+            typer.echo("summarizer: no batches in the store", err=True)
+            return 0
+        typer.echo("batch\tstate\tdone\tfailed\trequests\tcollected\tcreated\tserver")
+        for r in records:
+            collected = "yes" if r.collected else "no"
+            typer.echo(
+                f"{r.batch_id}\t{r.state}\t{r.completed}\t{r.failed}\t{r.requests}\t{collected}\t{r.created}"
+                f"\t{r.base_url}"
+            )
         return 0
 
     _guard(body)

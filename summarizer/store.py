@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import StoreError, redact
@@ -33,7 +34,50 @@ CREATE TABLE IF NOT EXISTS kv (
     namespace TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, created TEXT NOT NULL,
     PRIMARY KEY (namespace, key)
 );
+CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY, created TEXT NOT NULL, updated TEXT NOT NULL, state TEXT NOT NULL,
+    base_url TEXT NOT NULL, model TEXT NOT NULL, fingerprint TEXT NOT NULL,
+    input_file_id TEXT NOT NULL, output_file_id TEXT, error_file_id TEXT,
+    requests INTEGER NOT NULL, completed INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+    collected TEXT
+);
+CREATE TABLE IF NOT EXISTS batch_items (
+    batch_id TEXT NOT NULL, custom_id TEXT NOT NULL, sha256 TEXT NOT NULL, cache_key TEXT NOT NULL,
+    article_id TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (batch_id, custom_id)
+);
+CREATE INDEX IF NOT EXISTS batch_items_by_key ON batch_items (cache_key);
 """
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """A Batch API job as the store remembers it; `collected` is set once its answers are stored."""
+
+    batch_id: str
+    created: str
+    updated: str
+    state: str
+    base_url: str
+    model: str
+    fingerprint: str
+    input_file_id: str
+    output_file_id: str | None
+    error_file_id: str | None
+    requests: int
+    completed: int
+    failed: int
+    collected: str | None
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One request of a batch: which article, which chunk, under which cache key."""
+
+    custom_id: str
+    sha256: str
+    cache_key: str
+    article_id: str
+    chunk: int
 
 
 def _now() -> str:
@@ -158,7 +202,9 @@ class Store:
 
     def put_document(self, doc: MeetingsDocument) -> int:
         with self._write() as db:
-            cur = db.execute("INSERT INTO documents (created, body) VALUES (?, ?)", (_now(), doc.model_dump_json()))
+            cur = db.execute(
+                "INSERT INTO documents (created, body) VALUES (?, ?)", (_now(), doc.model_dump_json())
+            )
             return int(cur.lastrowid or 0)
 
     def latest_document(self) -> MeetingsDocument | None:
@@ -166,7 +212,9 @@ class Store:
         return MeetingsDocument.model_validate_json(row[0]) if row else None
 
     def kv_get(self, namespace: str, key: str) -> object | None:
-        row = self._db.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
+        row = self._db.execute(
+            "SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)
+        ).fetchone()
         return json.loads(row[0]) if row else None
 
     def kv_put(self, namespace: str, key: str, value: object) -> None:
@@ -174,3 +222,76 @@ class Store:
             db.execute(
                 "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)", (namespace, key, json.dumps(value), _now())
             )
+
+    # --- Batch API jobs ---------------------------------------------------------------------------
+
+    def add_batch(self, record: BatchRecord, items: Sequence[BatchItem], articles: Sequence[Article]) -> None:
+        """Record a batch the provider has just accepted, its requests and their articles, in one go."""
+        with self._write() as db:
+            for article in articles:
+                self._put_article(db, article)
+            db.execute(
+                "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.batch_id, record.created, record.updated, record.state, record.base_url,
+                    record.model, record.fingerprint, record.input_file_id, record.output_file_id,
+                    record.error_file_id, record.requests, record.completed, record.failed, record.collected,
+                ),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO batch_items VALUES (?, ?, ?, ?, ?, ?)",
+                [(record.batch_id, i.custom_id, i.sha256, i.cache_key, i.article_id, i.chunk) for i in items],
+            )
+
+    def update_batch(
+        self,
+        batch_id: str,
+        *,
+        state: str,
+        output_file_id: str | None = None,
+        error_file_id: str | None = None,
+        completed: int | None = None,
+        failed: int | None = None,
+    ) -> None:
+        with self._write() as db:
+            db.execute(
+                "UPDATE batches SET state = ?, updated = ?, output_file_id = COALESCE(?, output_file_id),"
+                " error_file_id = COALESCE(?, error_file_id), completed = COALESCE(?, completed),"
+                " failed = COALESCE(?, failed) WHERE batch_id = ?",
+                (state, _now(), output_file_id, error_file_id, completed, failed, batch_id),
+            )
+
+    def mark_collected(self, batch_id: str) -> None:
+        """Every answer of this batch is stored (or failed for good); it is not resumed again."""
+        with self._write() as db:
+            db.execute("UPDATE batches SET collected = ? WHERE batch_id = ?", (_now(), batch_id))
+
+    def get_batch(self, batch_id: str) -> BatchRecord | None:
+        row = self._db.execute("SELECT * FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        return BatchRecord(*row) if row else None
+
+    def batches(self, *, open_only: bool = False) -> list[BatchRecord]:
+        """Known batches, oldest first; `open_only` keeps those whose answers are not collected yet."""
+        where = " WHERE collected IS NULL" if open_only else ""
+        rows = self._db.execute(f"SELECT * FROM batches{where} ORDER BY created, rowid").fetchall()
+        return [BatchRecord(*row) for row in rows]
+
+    def batch_items(self, batch_id: str) -> list[BatchItem]:
+        rows = self._db.execute(
+            "SELECT custom_id, sha256, cache_key, article_id, chunk FROM batch_items WHERE batch_id = ?"
+            " ORDER BY rowid",
+            (batch_id,),
+        ).fetchall()
+        return [BatchItem(*row) for row in rows]
+
+    def get_article(self, sha256: str) -> Article | None:
+        """An article recorded earlier (its text included), e.g. to ground a batch answer in a later run."""
+        row = self._db.execute(
+            "SELECT id, source, published, title, text FROM articles WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None:
+            return None
+        published = dt.date.fromisoformat(row[2]) if row[2] else None
+        return Article(
+            id=row[0], source=row[1], sha256=sha256, published=published, title=row[3], text=row[4]
+        )
