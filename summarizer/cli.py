@@ -51,6 +51,14 @@ BudgetOpt = Annotated[
     int | None, typer.Option("--max-tokens-per-article", help="Token budget per article, re-asks included.")
 ]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore stored extractions (still records new ones).")]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--max-retries", min=0, help="Retries of a request (429, 5xx, timeouts) [default: 4]."),
+]
+ReasksOpt = Annotated[
+    int | None,
+    typer.Option("--max-reasks", min=0, help="Re-asks of an invalid or truncated answer [default: 2]."),
+]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every LLM call.")]
 BatchOpt = Annotated[
     bool, typer.Option("--batch", help="Ask through the provider's Batch API (cheaper, slower; resumable).")
@@ -96,6 +104,11 @@ def _guard(func: Callable[[], int]) -> None:
         raise typer.Exit(130) from None
     except OSError as exc:
         _fail(redact(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")), 2)
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # a bug: still one line for the user; the traceback only with -v
+        log.info("internal error", exc_info=True)
+        _fail(redact(f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]), 1)
     raise typer.Exit(code)
 
 
@@ -223,6 +236,8 @@ def run(
     replay: ReplayOpt = False,
     cassettes: CassettesOpt = None,
     max_tokens_per_article: BudgetOpt = None,
+    max_retries: RetriesOpt = None,
+    max_reasks: ReasksOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
     batch: BatchOpt = False,
@@ -242,6 +257,7 @@ def run(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
+            max_retries=max_retries, max_reasks=max_reasks,
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
         items, rows = _extract(inputs, config, options)
@@ -271,6 +287,8 @@ def extract(
     replay: ReplayOpt = False,
     cassettes: CassettesOpt = None,
     max_tokens_per_article: BudgetOpt = None,
+    max_retries: RetriesOpt = None,
+    max_reasks: ReasksOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
     batch: BatchOpt = False,
@@ -286,6 +304,7 @@ def extract(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
+            max_retries=max_retries, max_reasks=max_reasks,
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
         _, rows = _extract(inputs, config, options)
