@@ -9,7 +9,7 @@ import json
 import logging
 import re
 from collections.abc import Coroutine, Sequence
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from .config import Config
 from .ground import GroundResult, fold, ground
@@ -58,6 +58,14 @@ def article_ref(prepared: PreparedArticle) -> ArticleRef:
     return ArticleRef(id=a.id, source=a.source, sha256=a.sha256, published=a.published, title=a.title)
 
 
+class ChunkCache(Protocol):
+    """Answers to single chunks of a long article (the article-level cache only holds finished articles)."""
+
+    def get(self, chunk: Chunk) -> tuple[LLMExtraction, str] | None: ...
+
+    def put(self, chunk: Chunk, answer: LLMExtraction, model: str) -> None: ...
+
+
 async def extract_prepared(
     prepared: PreparedArticle,
     llm: LLM,
@@ -65,12 +73,14 @@ async def extract_prepared(
     *,
     prompt: Prompt | None = None,
     spend: Spend | None = None,
+    chunks: ChunkCache | None = None,
 ) -> ArticleExtraction:
     """One request per chunk (chunks run concurrently within the LLM's limit); records joined per article.
 
     `spend` carries the article's token budget and collects the usage of every request, failed ones too,
     so a caller can report what a failed article cost. The first chunk to fail fails the article and
-    cancels the chunks still in flight.
+    cancels the chunks still in flight; with `chunks`, the answers of a long article's finished chunks are
+    kept, so the next attempt asks only for the others.
     """
     prompt = prompt or load_prompt(PROMPT_NAME)
     spend = spend if spend is not None else Spend(config.max_tokens_per_article)
@@ -78,40 +88,29 @@ async def extract_prepared(
     total = len(prepared.chunks)
 
     async def one(chunk: Chunk) -> tuple[GroundResult, str]:
-        sentences, candidates = render_numbered(prepared, chunk)
-        messages = prompt.messages(
-            published=published_line(prepared), sentences=sentences, candidates=candidates or "(none)"
-        )
-        label = f"chunk {chunk.index + 1} of {total}" if total > 1 else ""
-        answer = await llm.structured(
-            LLMExtraction, prompt=prompt, messages=messages, article_id=article_id, spend=spend, label=label
-        )
-        assert isinstance(answer.value, LLMExtraction)
-        grounded = ground(prepared, answer.value, chunk_index=chunk.index)
-        return drop_prompt_echoes(grounded, prompt.system, prepared.article.text), answer.model
+        found = chunks.get(chunk) if chunks is not None and total > 1 else None
+        if found is not None:
+            value, model = found
+        else:
+            label = f"chunk {chunk.index + 1} of {total}" if total > 1 else ""
+            answer = await llm.structured(
+                LLMExtraction,
+                prompt=prompt,
+                messages=chunk_messages(prepared, chunk, prompt),
+                article_id=article_id,
+                spend=spend,
+                label=label,
+            )
+            assert isinstance(answer.value, LLMExtraction)
+            value, model = answer.value, answer.model
+            if chunks is not None and total > 1:
+                chunks.put(chunk, value, model)
+        return ground_chunk(prepared, value, chunk, prompt), model
 
     results = await _all_or_nothing([one(chunk) for chunk in prepared.chunks])
-    meetings: list[MeetingRecord] = []
-    quotes: list[KeyQuote] = []
-    warnings: list[str] = list(prepared.article.warnings)
     model = results[-1][1] if results else config.model
-    for grounded, _ in results:
-        offset = len(meetings)
-        meetings.extend(grounded.meetings)
-        for quote in grounded.quotes:
-            if quote.meeting_index is not None:
-                quote = quote.model_copy(update={"meeting_index": quote.meeting_index + offset})
-            quotes.append(quote)
-        warnings.extend(grounded.warnings)
-    return ArticleExtraction(
-        article=article_ref(prepared),
-        status="ok",
-        model=model,
-        prompt_version=prompt.key,
-        meetings=meetings,
-        quotes=_dedupe_quotes(quotes),
-        usage=spend.usage,
-        warnings=warnings,
+    return join_chunks(
+        prepared, [grounded for grounded, _ in results], prompt=prompt, model=model, usage=spend.usage
     )
 
 

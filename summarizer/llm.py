@@ -76,6 +76,7 @@ class Spend:
     usage: Usage = field(default_factory=Usage)
     charged: int = 0
     reserved: int = 0
+    _settled: asyncio.Event | None = field(default=None, repr=False)
 
     def room(self) -> int | None:
         """Tokens still free for new requests, or None without a budget."""
@@ -87,6 +88,15 @@ class Spend:
         tokens = used.prompt_tokens + used.completion_tokens
         # A server that reports no usage is charged its worst case, so the budget still bounds it.
         self.charged += tokens if tokens or not used.calls else estimate
+        if self._settled is not None:
+            self._settled.set()
+            self._settled = None
+
+    async def settled(self) -> None:
+        """Wait until a request in flight settles (and returns what it reserved but did not use)."""
+        if self._settled is None:
+            self._settled = asyncio.Event()
+        await self._settled.wait()
 
 
 def instructor_mode(config: Config) -> instructor.Mode:
@@ -167,6 +177,10 @@ class LLM:
         for attempt in range(1, attempts + 1):
             estimate = estimate_tokens(ask_messages)
             limit = _answer_room(spend, estimate, answer_tokens)
+            # Reservations of concurrent chunks are worst cases; once they settle there may be room again.
+            while limit is None and spend.reserved > 0:
+                await spend.settled()
+                limit = _answer_room(spend, estimate, answer_tokens)
             if limit is None:
                 need = estimate + min(MIN_ANSWER_TOKENS, answer_tokens)
                 in_flight = f", {spend.reserved} in flight" if spend.reserved else ""
@@ -320,6 +334,17 @@ def _reason(exc: Exception) -> str:
     return _first_line(inner)
 
 
+def _status_detail(exc: openai.APIStatusError) -> str:
+    """The server's own error message (OpenAI-style JSON body), else the first line of what it said."""
+    body = exc.body
+    error = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        error = error["message"]
+    text = error if isinstance(error, str) and error.strip() else exc.response.reason_phrase
+    lines = text.strip().splitlines() or [""]
+    return redact(lines[0])[:300]
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return redact(text[0] if text else type(exc).__name__)[:300]
@@ -348,7 +373,7 @@ def _transport_error(
     elif isinstance(exc, openai.APIConnectionError):
         message = f"cannot reach the model server at {config.base_url}{retries}"
     elif isinstance(exc, openai.APIStatusError):
-        message = f"model server answered HTTP {exc.status_code}{retries}: {_first_line(exc)}"
+        message = f"model server answered HTTP {exc.status_code}{retries}: {_status_detail(exc)}"
     else:
         message = f"model request failed: {_first_line(exc)}"
     return LLMError(where + message, article_id=article_id, prompt_id=prompt.key)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 
 import httpx2
+from pydantic import ValidationError
 
 from .config import Config
 from .consolidate import consolidate
@@ -20,7 +21,9 @@ from .models import (
     Article,
     ArticleExtraction,
     ArticleRef,
+    Chunk,
     FailedInput,
+    LLMExtraction,
     MeetingsDocument,
     SourceArticle,
     Usage,
@@ -182,7 +185,8 @@ async def _extract_one(
     spend = Spend(config.max_tokens_per_article)
     try:
         prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
-        row = await extract_prepared(prepared, llm, llm.config, spend=spend)
+        chunks = StoredChunks(store, key, read=config.use_cache)
+        row = await extract_prepared(prepared, llm, llm.config, spend=spend, chunks=chunks)
     except SummarizerError as exc:
         error = exc.one_line()
         if exc.article_id is not None:
@@ -202,6 +206,35 @@ async def _extract_one(
         calls=row.usage.calls, ms=_ms(started),
     )  # fmt: skip
     return row
+
+
+class StoredChunks:
+    """The chunk answers of one long article in the store's key-value table, under the article's cache key."""
+
+    NAMESPACE = "chunk-answers"
+
+    def __init__(self, store: Store, key: str, *, read: bool = True) -> None:
+        self.store = store
+        self.key = key
+        self.read = read
+
+    def _key(self, chunk: Chunk) -> str:
+        return f"{self.key}:{chunk.index}:{chunk.start}:{chunk.end}"
+
+    def get(self, chunk: Chunk) -> tuple[LLMExtraction, str] | None:
+        if not self.read:
+            return None
+        found = self.store.kv_get(self.NAMESPACE, self._key(chunk))
+        if not isinstance(found, dict):
+            return None
+        try:
+            return LLMExtraction.model_validate(found["answer"]), str(found["model"])
+        except (KeyError, ValidationError):
+            return None
+
+    def put(self, chunk: Chunk, answer: LLMExtraction, model: str) -> None:
+        value = {"answer": answer.model_dump(mode="json"), "model": model}
+        self.store.kv_put(self.NAMESPACE, self._key(chunk), value)
 
 
 def _log_failure(
