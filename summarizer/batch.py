@@ -439,7 +439,12 @@ class _Run:
             if job is None:
                 continue
             self.done_keys.add(key)
-            work.append(self._finish(job, info, bodies, errors))
+            # The batch may come from a run that named the article differently: match by chunk, not id.
+            ours = {r.chunk.index: r.custom_id for r in job.requests}
+            theirs = {ours[i.chunk]: i.custom_id for i in items if i.chunk in ours}
+            job_bodies = {cid: bodies[t] for cid, t in theirs.items() if t in bodies}
+            job_errors = {cid: errors[t] for cid, t in theirs.items() if t in errors}
+            work.append(self._finish(job, info, job_bodies, job_errors))
         await asyncio.gather(*work)
         self.store.mark_collected(info.id)
         log.info(
@@ -489,7 +494,7 @@ class _Run:
             calls=row.usage.calls, ms=_ms(started),
         )  # fmt: skip
         for index in job.indexes[:1]:
-            self.emit(index, row.model_copy(update={"article": _ref(article)}))
+            self.emit(index, row)
 
     async def _chunk(
         self,

@@ -160,6 +160,10 @@ class FakeBatchAPI(FakeOpenAI):
         self.add_route("POST", "/v1/batches", self._post_batches)
         self.add_route("GET", "/v1/batches", self._get_batches)
 
+    def __enter__(self) -> FakeBatchAPI:
+        super().__enter__()
+        return self
+
     # ---- scripting and accounting
 
     def hold(self) -> None:
