@@ -39,15 +39,17 @@ DAY = re.compile(r"on day (\d+)\b")
 
 
 def answer_for(request: dict[str, Any]) -> str | dict[str, Any]:
-    """A grounded answer naming the article's day: a meeting citing sentence 1, the first candidate quote."""
-    user = next(m["content"] for m in request["messages"] if m["role"] == "user")
-    day = DAY.search(str(user))
+    """A grounded answer naming the chunk's day: a meeting citing its first sentence, its first quote."""
+    user = str(next(m["content"] for m in request["messages"] if m["role"] == "user"))
+    day = DAY.search(user)
+    sentence = re.search(r"^\[(\d+)\] ", user, re.M)
+    quote = re.search(r"^Q(\d+) ", user, re.M)
     answer = {
         "meetings": [
             {
                 "title": f"Paris meeting on day {day.group(1) if day else '?'}",
                 "type": "multilateral_meeting",
-                "evidence": [1],
+                "evidence": [int(sentence.group(1))] if sentence else [],
                 "date_text": None,
                 "city": "Paris",
                 "country": None,
@@ -55,7 +57,17 @@ def answer_for(request: dict[str, Any]) -> str | dict[str, Any]:
                 "participants": [],
             }
         ],
-        "quotes": [{"quote": 1, "text": None, "speaker": "the host", "speaker_role": None, "meeting": 0}],
+        "quotes": [
+            {
+                "quote": int(quote.group(1)),
+                "text": None,
+                "speaker": "the host",
+                "speaker_role": None,
+                "meeting": 0,
+            }
+        ]
+        if quote
+        else [],
     }
     found = requested_schema(request)
     if found is not None and found[1] is not None:  # instructor's TOOLS mode
@@ -92,6 +104,25 @@ def write_articles(folder: Path, n: int) -> Path:
             encoding="utf-8",
         )
     return folder
+
+
+def write_long_article(folder: Path, name: str = "long.txt") -> Path:
+    """An article of two chunks: day 100 in the first paragraph, day 101 in the last."""
+    filler = " ".join(
+        f"Delegates reviewed logistics topic {n} at length before the plenary." for n in range(12)
+    )
+    paragraphs = [
+        "European leaders met in Paris on day 100 to discuss support. "
+        "\u201cWe agreed on the first steps,\u201d "
+        "said the host.",
+        *(f"Background {i}. {filler}" for i in range(20)),
+        "A second meeting on day 101 took place in Paris. "
+        "\u201cThe second round went well,\u201d said the host.",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(" date 2025-03-03 " + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    return path
 
 
 def run_cli(*args: str) -> Any:
@@ -161,7 +192,9 @@ def test_fifty_articles_go_through_one_batch_and_a_second_run_is_free(
 @pytest.mark.parametrize("backend", ["compatible", "openai"])
 def test_batch_requests_and_rows_are_the_online_ones(backend: str, tmp_path: Path) -> None:
     """Same body (prompt, schema, sampling; JSON_SCHEMA and TOOLS modes), same grounded row."""
-    items = load_inputs([str(write_articles(tmp_path / "in", 2))])
+    inputs = write_articles(tmp_path / "in", 2)
+    write_long_article(inputs)
+    items = load_inputs([str(inputs)])
     with FakeBatchAPI(responder=answer_for) as srv:
         config = Config.build(base_url=srv.base_url, model="m", env={}).with_(backend=backend, api_key=KEY)
         with Store(tmp_path / "online.sqlite3") as store:
@@ -170,10 +203,12 @@ def test_batch_requests_and_rows_are_the_online_ones(backend: str, tmp_path: Pat
             queued = asyncio.run(
                 extract_batch(items, config, store, options=BatchOptions(poll_interval=0.01))
             )
-        sent_online = sorted(srv.requests, key=day_of)
-        sent_queued = sorted(srv.batch_requests, key=day_of)
+        sent_online = sorted(srv.requests, key=json.dumps)
+        sent_queued = sorted(srv.batch_requests, key=json.dumps)
+    assert len(sent_online) == 4, "two short articles and one of two chunks"
     assert ("tools" in sent_online[0]) == (backend == "openai")
     assert sent_queued == sent_online
+    assert [m.title for m in queued[-1].meetings] == ["Paris meeting on day 100", "Paris meeting on day 101"]
     for a, b in zip(online, queued, strict=True):
         assert a.status == b.status == "ok"
         assert a.model_dump(exclude={"usage"}) == b.model_dump(exclude={"usage"})
@@ -227,6 +262,22 @@ def test_failed_and_invalid_batch_answers_are_asked_online_within_the_bounds(tmp
     assert "Correct your JSON" in reask["messages"][-1]["content"]
     fresh = next(r for r in online if day_of(r) == 3)
     assert [m["role"] for m in fresh["messages"]] == ["system", "user"]
+
+
+def test_only_the_failed_chunk_of_a_long_article_is_asked_online(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with FakeBatchAPI(responder=scripted({101: ["503"]})) as srv:
+        result = batch_run(srv, write_long_article(tmp_path / "in").parent, out)
+        assert result.exit_code == 0, result.output
+        assert len(srv.batch_requests) == 2
+        assert [day_of(r) for r in srv.requests] == [101]
+    [row] = rows_of(out)
+    assert [m["title"] for m in row["meetings"]] == ["Paris meeting on day 100", "Paris meeting on day 101"]
+    assert row["usage"]["calls"] == 2
+    assert [q["text"] for q in row["quotes"]] == [
+        "We agreed on the first steps",
+        "The second round went well",
+    ]
 
 
 def test_expired_batch_answers_what_it_finished_and_the_rest_go_online(tmp_path: Path) -> None:
