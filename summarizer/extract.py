@@ -137,45 +137,41 @@ async def _all_or_nothing(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
 
 # --- prompt echoes ---------------------------------------------------------------------------------
 
-# A field that repeats this many consecutive words of the system prompt is an echo of it (an article that
-# told the model to reveal its instructions), unless the article itself has those words.
-ECHO_WORDS = 6
-_WORD = re.compile(r"\w+")
-# The prompt's quoted examples ("next Thursday", a sample title) are things a real answer may say.
+# A field that repeats this many characters of the system prompt (after folding case, typography and
+# whitespace) echoes it: an article told the model to reveal its instructions. Characters rather than
+# words, because the answer schema cuts long strings mid-word.
+ECHO_CHARS = 30
+# The prompt's quoted examples ("next Thursday", the sample answer) are things a real answer may say.
 _EXAMPLE = re.compile(r"\"[^\"\n]*\"")
 
 
-def _words(text: str) -> list[str]:
-    return _WORD.findall(fold(text))
-
-
 @functools.lru_cache(maxsize=8)
-def _prompt_ngrams(system: str) -> frozenset[tuple[str, ...]]:
-    grams: set[tuple[str, ...]] = set()
+def _prompt_windows(system: str) -> frozenset[str]:
+    windows: set[str] = set()
     for part in _EXAMPLE.split(system):
-        words = _words(part)
-        grams.update(tuple(words[i : i + ECHO_WORDS]) for i in range(len(words) - ECHO_WORDS + 1))
-    return frozenset(grams)
+        folded = fold(part)
+        windows.update(folded[i : i + ECHO_CHARS] for i in range(len(folded) - ECHO_CHARS + 1))
+    return frozenset(windows)
 
 
 class _EchoCheck:
-    """Says whether a string repeats the system prompt in words the article does not have."""
+    """Says whether a string repeats the system prompt in words the article itself does not have."""
 
     def __init__(self, system: str, article_text: str) -> None:
-        self.grams = _prompt_ngrams(system)
+        self.windows = _prompt_windows(system)
         self.article_text = article_text
         self._article: str | None = None
 
     def __call__(self, value: str | None) -> bool:
-        if not value:
+        if not value or len(value) < ECHO_CHARS:
             return False
-        words = _words(value)
-        for i in range(len(words) - ECHO_WORDS + 1):
-            gram = tuple(words[i : i + ECHO_WORDS])
-            if gram in self.grams:
+        folded = fold(value)
+        for i in range(len(folded) - ECHO_CHARS + 1):
+            window = folded[i : i + ECHO_CHARS]
+            if window in self.windows:
                 if self._article is None:
-                    self._article = " " + " ".join(_words(self.article_text)) + " "
-                if f" {' '.join(gram)} " not in self._article:
+                    self._article = fold(self.article_text)
+                if window not in self._article:
                     return True
         return False
 

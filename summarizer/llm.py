@@ -42,6 +42,8 @@ def _count_call(*_args: Any, **_kwargs: Any) -> None:
 # Local servers ignore the key, but the openai client refuses to start without one.
 _PLACEHOLDER_KEY = "no-key-required"
 
+# The openai client does not retry when the server asks for a longer pause than this (seconds).
+MAX_RETRY_AFTER = 120
 # A truncated answer is asked again with this many times the room, up to MAX_GROWTH times the configured size.
 TRUNCATION_GROWTH = 2
 MAX_GROWTH = 4
@@ -334,6 +336,16 @@ def _reason(exc: Exception) -> str:
     return _first_line(inner)
 
 
+def _retried_status(exc: openai.APIStatusError) -> bool:
+    """Whether the openai client retried this answer (its rule: 408, 409, 429, 5xx, Retry-After <= 2 min)."""
+    retry_after = exc.response.headers.get("retry-after", "")
+    try:
+        too_long = float(retry_after) > MAX_RETRY_AFTER
+    except ValueError:
+        too_long = False
+    return not too_long and (exc.status_code in (408, 409, 429) or exc.status_code >= 500)
+
+
 def _status_detail(exc: openai.APIStatusError) -> str:
     """The server's own error message (OpenAI-style JSON body), else the first line of what it said."""
     body = exc.body
@@ -373,7 +385,8 @@ def _transport_error(
     elif isinstance(exc, openai.APIConnectionError):
         message = f"cannot reach the model server at {config.base_url}{retries}"
     elif isinstance(exc, openai.APIStatusError):
-        message = f"model server answered HTTP {exc.status_code}{retries}: {_status_detail(exc)}"
+        retried = retries if _retried_status(exc) else ""
+        message = f"model server answered HTTP {exc.status_code}{retried}: {_status_detail(exc)}"
     else:
         message = f"model request failed: {_first_line(exc)}"
     return LLMError(where + message, article_id=article_id, prompt_id=prompt.key)

@@ -306,7 +306,9 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
     utf8 = data.decode("utf-8-sig", errors="replace")
     bad = utf8.count("\ufffd")
     # Text that is UTF-8 but for a few damaged bytes would turn into mojibake as cp1252; keep it UTF-8.
-    if any(ord(c) > 0x7F and c != "\ufffd" for c in utf8) and bad * 100 <= len(utf8):
+    # (Legacy 8-bit text almost never forms valid multi-byte UTF-8, so good sequences mean UTF-8.)
+    good = sum(1 for c in utf8 if ord(c) > 0x7F and c != "\ufffd")
+    if good >= 2 * bad:
         note = (
             f"{source}: {bad} byte(s) are not valid UTF-8 (first at byte {first_bad}); replaced with U+FFFD"
         )

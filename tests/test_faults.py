@@ -16,12 +16,12 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.models import ArticleExtraction
+from summarizer.models import ArticleExtraction, LLMMeeting
 from summarizer.pipeline import extract_many
 from summarizer.sources import load_inputs
 from summarizer.store import Store
 
-from .fakeserver import FakeOpenAI, Fault, FaultPlan, Response, json_answer
+from .fakeserver import FakeOpenAI, Fault, FaultPlan, Response, example_instance, json_answer
 
 MARKER = re.compile(r"\bART-(\d{3})\b")
 CITIES = ["Paris", "London", "Rome", "Berlin", "Warsaw", "Kyiv", "Madrid", "Oslo"]
@@ -63,7 +63,16 @@ def marker_of(request: dict[str, Any]) -> str | None:
 
 
 def meeting_answer(title: str, evidence: Sequence[int] = (1,), **extra: Any) -> dict[str, Any]:
-    return {"title": title, "type": "summit", "status": "held", "evidence": list(evidence), **extra}
+    """A valid meeting of the answer schema (required fields filled minimally), with these values."""
+    minimal = example_instance(LLMMeeting.model_json_schema())
+    return {
+        **minimal,
+        "title": title,
+        "type": "summit",
+        "status": "held",
+        "evidence": list(evidence),
+        **extra,
+    }
 
 
 def meeting_responder(request: dict[str, Any]) -> str:
@@ -287,8 +296,8 @@ def test_a_truncated_answer_then_a_good_one_is_ok(tmp_path: Path) -> None:
 def test_schema_violations_are_re_asked_with_the_errors_as_feedback(tmp_path: Path) -> None:
     answers = iter(
         [
-            json_answer({"meetings": [{"title": "Talks", "type": "banquet", "status": "held"}]}),
-            json_answer({"meetings": [{"title": "Talks", "type": "summit"}]}),
+            json_answer({"meetings": [meeting_answer("Talks", type="banquet")]}),
+            json_answer({"meetings": [{k: v for k, v in meeting_answer("Talks").items() if k != "status"}]}),
         ]
     )
 
