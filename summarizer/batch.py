@@ -608,8 +608,6 @@ async def cancel_batch(store: Store, config: Config, batch_id: str) -> BatchInfo
 async def refresh_batches(store: Store, config: Config) -> list[BatchRecord]:
     """Ask the provider for the state of every open batch, record it, and return all known batches."""
     for record in store.batches(open_only=True):
-        if record.state in ("missing",):
-            continue
         client = BatchClient(config.with_(base_url=record.base_url or config.base_url))
         try:
             info = await client.retrieve(record.batch_id)
