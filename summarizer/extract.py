@@ -128,10 +128,10 @@ async def _all_or_nothing(jobs: list[Coroutine[Any, Any, T]]) -> list[T]:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
-    for task in tasks:
-        error = task.exception() if task in done else None
-        if error is not None:
-            raise error
+    # Every finished task's exception is fetched, so none is reported later as "never retrieved".
+    errors = [error for task in tasks if task in done and (error := task.exception()) is not None]
+    if errors:
+        raise errors[0]
     return [task.result() for task in tasks]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import json
 import re
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
@@ -365,7 +367,9 @@ def test_token_budget_stops_re_asks_before_they_multiply_the_cost(tmp_path: Path
     assert row.usage.prompt_tokens + row.usage.completion_tokens <= budget
 
 
-def test_token_budget_holds_across_concurrent_chunks(tmp_path: Path) -> None:
+def test_token_budget_holds_across_concurrent_chunks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     paragraphs = [
         f"Paragraph {i}: the foreign ministers of the coalition met in Paris again ART-777 "
         f"to review the plan for the coming weeks, and the talks went on. " * 6
@@ -380,6 +384,8 @@ def test_token_budget_holds_across_concurrent_chunks(tmp_path: Path) -> None:
     assert row.error is not None and "token budget of 12000 exhausted" in row.error
     assert row.usage.prompt_tokens + row.usage.completion_tokens <= 12_000
     assert 0 < sent < 15
+    gc.collect()  # a failed chunk task nobody awaited would be reported now
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
 
 
 def test_summary_counts_tokens_calls_and_cost_when_the_price_is_known(tmp_path: Path) -> None:
