@@ -249,7 +249,7 @@ def test_a_hang_costs_one_timeout_not_the_hang(tmp_path: Path) -> None:
         elapsed = time.monotonic() - started
         assert srv.outcomes == ["hang", "ok"]
     assert row.status == "ok"
-    assert elapsed < 3, "the client gave up after its timeout and retried; it did not wait for the hang"
+    assert elapsed < 5, "the client gave up after its timeout and retried; it did not wait for the 20 s hang"
 
 
 def test_endless_hangs_fail_within_timeout_times_attempts(tmp_path: Path) -> None:
@@ -261,8 +261,8 @@ def test_endless_hangs_fail_within_timeout_times_attempts(tmp_path: Path) -> Non
         assert srv.count == 2
     assert row.status == "failed"
     assert row.error == "request timed out (0.4s) after 1 retries"
-    # Two timeouts plus one backoff pause (at most 1 s), far below the 20 s hang.
-    assert elapsed < 2 * 0.4 + 1.0 + 1.0
+    # Two 0.4 s timeouts plus one backoff pause (at most 0.5 s) and set-up, far below one 20 s hang.
+    assert elapsed < 5
 
 
 def test_connection_resets_are_retried(tmp_path: Path) -> None:
