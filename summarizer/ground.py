@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from .dates import reconcile_date, year_hint_from_text
 from .models import (
+    CandidateQuote,
     DateSpec,
     Evidence,
     KeyQuote,
@@ -27,7 +28,7 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import series_in_text
+from .names import canonical_country, place_in_text, series_in_text
 
 log = logging.getLogger("summarizer")
 
@@ -314,10 +315,12 @@ def _meeting(
     warnings: list[str],
     year_hint: int | None,
 ) -> MeetingRecord:
-    evidence = _evidence(
-        prepared, m.evidence or _fallback_evidence(prepared, m, shown), shown, label, warnings
-    )
-    context = " ".join(e.text for e in evidence) or None
+    phrase_ids = _fallback_evidence(prepared, m, shown)
+    evidence = _evidence(prepared, m.evidence or phrase_ids, shown, label, warnings)
+    # The sentence the date phrase stands in gives its tense and its neighbours ("Next week, on Thursday").
+    by_id = {s.id: s.text for s in prepared.sentences}
+    extra = [by_id[i] for i in phrase_ids if i not in m.evidence]
+    context = " ".join([e.text for e in evidence] + extra) or None
     published = prepared.article.published
     date, date_warning = reconcile_date(
         _blank_to_none(m.date_text), _blank_to_none(m.date), published, context=context, year_hint=year_hint
@@ -332,15 +335,20 @@ def _meeting(
     status = _status(m, date, published, context or "")
     if status != m.status:
         warnings.append(f"{label}: status {m.status} contradicts the date or the text; {status} kept")
+    city, country, venue = _blank_to_none(m.city), _blank_to_none(m.country), _blank_to_none(m.venue)
+    if city is None and venue is None:
+        # Small models often leave the place out even when the title or a cited sentence says "in Rome".
+        found = place_in_text(title) or place_in_text(" ".join(e.text for e in evidence))
+        if found is not None and (country is None or found[1] == canonical_country(country)):
+            city, country = found[0], country or found[1]
+            warnings.append(f"{label}: place {city or country} taken from the text")
     return MeetingRecord(
         title=title,
         meeting_type=meeting_type,
         format=m.format,
         series=series,
         date=date,
-        location=Location(
-            city=_blank_to_none(m.city), country=_blank_to_none(m.country), venue=_blank_to_none(m.venue)
-        ),
+        location=Location(city=city, country=country, venue=venue),
         status=status,
         participants=_participants(m),
         hosts=_unique(m.hosts),
@@ -348,6 +356,43 @@ def _meeting(
         outcomes=_unique(m.outcomes),
         evidence=evidence,
     )
+
+
+_APART = {"phone_call", "bilateral_meeting"}
+
+
+def _split_detail(kept: MeetingRecord, new: MeetingRecord) -> bool:
+    """A second record of one article that only adds details to an earlier one of the same series.
+
+    Small models split one meeting into "summit" and "summit details"; an undated record of the same
+    series, of a compatible type and not placed elsewhere, is read as such a split.
+    """
+    if kept.series is None or kept.series != new.series:
+        return False
+    if (kept.meeting_type in _APART) != (new.meeting_type in _APART):
+        return False
+    if "unknown" not in (kept.date.precision, new.date.precision):
+        return False
+    cities = {fold(c) for c in (kept.location.city, new.location.city) if c}
+    return len(cities) <= 1
+
+
+def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
+    """Fill what `kept` lacks from `new`, and unite the lists."""
+    update: dict[str, object] = {}
+    if kept.date.precision == "unknown" and new.date.precision != "unknown":
+        update["date"] = new.date
+    if not any((kept.location.city, kept.location.country, kept.location.venue)):
+        update["location"] = new.location
+    update["format"] = kept.format or new.format
+    names = {fold(p.name) for p in kept.participants}
+    update["participants"] = kept.participants + [p for p in new.participants if fold(p.name) not in names]
+    for field in ("hosts", "agenda", "outcomes"):
+        update[field] = _unique([*getattr(kept, field), *getattr(new, field)])
+    spans = {(e.start, e.end) for e in kept.evidence}
+    evidence = kept.evidence + [e for e in new.evidence if (e.start, e.end) not in spans]
+    update["evidence"] = sorted(evidence, key=lambda e: e.start)
+    return kept.model_copy(update=update)
 
 
 def _record_key(record: MeetingRecord) -> tuple[object, ...]:
@@ -370,6 +415,11 @@ def _place_quote(
     article_text = prepared.article.text
     if q.quote is not None:
         candidate = next((c for c in prepared.candidates if c.id == q.quote), None)
+        if candidate is None:
+            # Small models mix up the two numberings: "Q4" meaning the quote that stands in sentence [4].
+            candidate = next((c for c in prepared.candidates if _in_sentences(prepared, c, q.quote)), None)
+            if candidate is not None:
+                warnings.append(f"{label}: candidate Q{q.quote} does not exist; read as sentence [{q.quote}]")
         if candidate is not None:
             return candidate.text, candidate.start, candidate.end, "exact", candidate.speaker_hint
         warnings.append(f"{label}: candidate Q{q.quote} does not exist")
@@ -388,6 +438,11 @@ def _place_quote(
         return text, None, None, "unverified", None
     # A placed quote always shows the article's own words; `match` records how the model's version matched.
     return article_text[start:end], start, end, kind, None
+
+
+def _in_sentences(prepared: PreparedArticle, candidate: CandidateQuote, sentence_id: int) -> bool:
+    sentence = next((s for s in prepared.sentences if s.id == sentence_id), None)
+    return sentence is not None and candidate.start < sentence.end and sentence.start < candidate.end
 
 
 def _short(text: str, n: int = 60) -> str:
@@ -419,9 +474,13 @@ def ground(
         label = f"{prefix}meeting {i} ({_short(m.title, 40)})"
         record = _meeting(prepared, m, shown, label, warnings, year_hint)
         same = _record_key(record)
-        if same in first_of:
-            index_of[i] = first_of[same]
-            warnings.append(f"{prefix}meeting {i}: the same as meeting {first_of[same]}; merged")
+        target = first_of.get(same)
+        if target is None:
+            target = next((j for j, kept in enumerate(meetings) if _split_detail(kept, record)), None)
+        if target is not None:
+            index_of[i] = target
+            meetings[target] = _absorb(meetings[target], record)
+            warnings.append(f"{prefix}meeting {i}: the same as meeting {target}; merged")
             continue
         first_of[same] = index_of[i] = len(meetings)
         meetings.append(record)

@@ -297,20 +297,20 @@ class LLMParticipant(_Model):
 
 
 class LLMMeeting(_Model):
-    # Field order is answer order: the model commits to the type and the cited sentences before it
-    # writes lists, and grammar-constrained servers keep this order.
+    # Field order is answer order (grammar-constrained servers put required fields first, in this order).
+    # Required-but-nullable fields make a small model consider them instead of stopping after the title.
     title: _str(80)  # type: ignore[valid-type]
     type: MeetingType
-    evidence: _list(int, 4) = Field(default_factory=list)  # type: ignore[valid-type]
-    date_text: _str(40) | None = None  # type: ignore[valid-type]
-    date: _str(10) | None = None  # type: ignore[valid-type]
-    series: _str(60) | None = None  # type: ignore[valid-type]
-    city: _str(40) | None = None  # type: ignore[valid-type]
-    country: _str(40) | None = None  # type: ignore[valid-type]
-    venue: _str(60) | None = None  # type: ignore[valid-type]
-    format: MeetingFormat | None = None
+    date_text: _str(40) | None  # type: ignore[valid-type]
+    city: _str(40) | None  # type: ignore[valid-type]
+    country: _str(40) | None  # type: ignore[valid-type]
     status: Status
-    participants: _list(LLMParticipant, 6) = Field(default_factory=list)  # type: ignore[valid-type]
+    participants: _list(LLMParticipant, 6)  # type: ignore[valid-type]
+    evidence: _list(int, 3) = Field(default_factory=list)  # type: ignore[valid-type]
+    date: _str(10) | None = None  # type: ignore[valid-type]
+    venue: _str(60) | None = None  # type: ignore[valid-type]
+    series: _str(60) | None = None  # type: ignore[valid-type]
+    format: MeetingFormat | None = None
     hosts: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
     agenda: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
     outcomes: _list(_str(60), 3) = Field(default_factory=list)  # type: ignore[valid-type]
@@ -327,5 +327,5 @@ class LLMQuote(_Model):
 class LLMExtraction(_Model):
     """What the model answers for one article or chunk."""
 
-    meetings: _list(LLMMeeting, 8) = Field(default_factory=list)  # type: ignore[valid-type]
+    meetings: _list(LLMMeeting, 5) = Field(default_factory=list)  # type: ignore[valid-type]
     quotes: _list(LLMQuote, 6) = Field(default_factory=list)  # type: ignore[valid-type]

@@ -669,3 +669,19 @@ def series_match(a: str, b: str) -> bool:
     words_short = set(re.findall(r"[0-9a-z]+", fold(short))) - _SMALL_WORDS
     words_long = set(re.findall(r"[0-9a-z]+", fold(long))) - _SMALL_WORDS
     return len(words_short) >= 2 and words_short <= words_long
+
+
+_IN_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?((?:[A-ZÀ-Þ][\w'’.-]*\s*){1,4})")
+
+
+def place_in_text(text: str) -> tuple[str | None, str] | None:
+    """The first gazetteer place a text puts something "in" or "at": (city, country), or None."""
+    table, _ = _gazetteer()
+    for match in _IN_PLACE.finditer(text):
+        words = match.group(1).split()
+        for n in range(len(words), 0, -1):
+            entry = table.get(_place_key(" ".join(words[:n])))
+            if entry is not None:
+                kind, canonical, city, country = entry
+                return (canonical if kind == "city" else city), country
+    return None

@@ -29,7 +29,14 @@ def _answer(
 
 
 def _meeting(**fields: Any) -> dict[str, Any]:
-    return {"title": "Coalition of the Willing summit", "type": "summit", "status": "held", **fields}
+    required = {"date_text": None, "city": None, "country": None, "participants": []}
+    return {
+        "title": "Coalition of the Willing summit",
+        "type": "summit",
+        "status": "held",
+        **required,
+        **fields,
+    }
 
 
 def _ground(prepared: PreparedArticle, **answer: Any) -> GroundResult:
@@ -50,7 +57,7 @@ def test_evidence_ids_become_exact_spans(seeds_dir: Path) -> None:
     ]
     for e in meeting.evidence:
         assert prepared.article.text[e.start : e.end] == e.text
-    assert result.warnings == []
+    assert result.warnings == ["meeting 0 (Coalition of the Willing summit): place Paris taken from the text"]
 
 
 def test_unknown_evidence_id_is_dropped_with_a_warning(seeds_dir: Path) -> None:
@@ -85,9 +92,9 @@ def test_speaker_hint_fills_a_missing_speaker(seeds_dir: Path) -> None:
 
 
 def test_unknown_candidate_id_without_text_is_dropped(seeds_dir: Path) -> None:
-    result = _ground(_seed(seeds_dir, "004"), quotes=[{"quote": 7}])
+    result = _ground(_seed(seeds_dir, "004"), quotes=[{"quote": 99}])
     assert result.quotes == []
-    assert any("Q7 does not exist" in w for w in result.warnings)
+    assert any("Q99 does not exist" in w for w in result.warnings)
 
 
 def test_unknown_candidate_id_falls_back_to_the_text(seeds_dir: Path) -> None:
@@ -442,3 +449,42 @@ def test_an_undated_article_takes_the_year_from_its_own_text(seeds_dir: Path) ->
         prepared, meetings=[_meeting(title="Meeting in London", date_text="Oct. 24")]
     ).meetings
     assert meeting.date.start == dt.date(2025, 10, 24)
+
+
+def test_a_quote_number_that_is_a_sentence_number_finds_the_quote_in_that_sentence(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")  # two candidates; sentence [7] lies inside Q1
+    (quote,) = _ground(prepared, quotes=[{"quote": 7}]).quotes
+    assert quote.text.startswith("Next week we have a bilateral meeting")
+    assert prepared.article.text[quote.start : quote.end] == quote.text
+
+
+def test_a_missing_place_is_taken_from_the_cited_sentence(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "001")
+    rome = next(s for s in prepared.sentences if "take place in Rome" in s.text)
+    (meeting,) = _ground(
+        prepared, meetings=[_meeting(title="Coalition meeting", evidence=[rome.id])]
+    ).meetings
+    assert (meeting.location.city, meeting.location.country) == ("Rome", "Italy")
+    stated = _ground(
+        prepared, meetings=[_meeting(title="Coalition meeting", city="London", evidence=[rome.id])]
+    )
+    assert stated.meetings[0].location.city == "London"  # what the model says is never overwritten
+
+
+def test_an_undated_detail_record_of_the_same_series_joins_the_dated_one(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "000")
+    dated = _meeting(
+        title="Coalition summit", series="Coalition of the Willing", date_text="Next week, on Thursday"
+    )
+    detail = _meeting(
+        title="Coalition meeting details", type="multilateral_meeting", series="Coalition of the Willing",
+        city="Northwood", participants=[{"name": "Keir Starmer"}],
+    )  # fmt: skip
+    call = _meeting(title="Call", type="phone_call", series="Coalition of the Willing")
+    result = _ground(prepared, meetings=[dated, detail, call], quotes=[{"quote": 1, "meeting": 1}])
+    assert len(result.meetings) == 2
+    merged = result.meetings[0]
+    assert (merged.date.start, merged.location.city) == (dt.date(2025, 7, 10), "Northwood")
+    assert [p.name for p in merged.participants] == ["Keir Starmer"]
+    assert result.quotes[0].meeting_index == 0
+    assert result.meetings[1].meeting_type == "phone_call"

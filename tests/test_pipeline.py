@@ -46,6 +46,8 @@ CANNED: dict[str, dict[str, Any]] = {
                 "city": "Paris",
                 "status": "held",
                 "hosts": ["Emmanuel Macron", "Keir Starmer"],
+                "country": None,
+                "participants": [],
                 "evidence": [1, 2],
             }
         ],
@@ -145,7 +147,14 @@ def test_unreachable_server_fails_each_article_with_one_line(seeds_dir: Path, tm
 
 def test_usage_errors_exit_2_with_one_line(tmp_path: Path) -> None:
     result = run_cli(
-        "run", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "o"), "--base-url", "http://x/v1", "--model", "m"
+        "run",
+        str(tmp_path / "missing.txt"),
+        "--out",
+        str(tmp_path / "o"),
+        "--base-url",
+        "http://x/v1",
+        "--model",
+        "m",
     )
     assert result.exit_code == 2
     assert "missing.txt" in result.output
