@@ -328,7 +328,8 @@ def _meeting(
     if date_warning:
         warnings.append(f"{label}: {date_warning}")
     title = _blank_to_none(m.title) or _blank_to_none(m.series) or m.type.replace("_", " ")
-    series = _blank_to_none(m.series) or next(iter(sorted(series_in_text(f"{title} {context or ''}"))), None)
+    # Only the title names the series by rule: cited sentences often mention other meetings too.
+    series = _blank_to_none(m.series) or next(iter(sorted(series_in_text(title))), None)
     meeting_type = _type_from_title(title, m.type)
     if meeting_type != m.type:
         warnings.append(f"{label}: type {m.type} contradicts the title; {meeting_type} kept")
@@ -336,7 +337,7 @@ def _meeting(
     if status != m.status:
         warnings.append(f"{label}: status {m.status} contradicts the date or the text; {status} kept")
     city, country, venue = _blank_to_none(m.city), _blank_to_none(m.country), _blank_to_none(m.venue)
-    if city is None and venue is None:
+    if city is None and venue is None and meeting_type not in ("phone_call", "video_conference"):
         # Small models often leave the place out even when the title or a cited sentence says "in Rome".
         found = place_in_text(title) or place_in_text(" ".join(e.text for e in evidence))
         if found is not None and (country is None or found[1] == canonical_country(country)):
