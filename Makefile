@@ -5,7 +5,7 @@ test:            ## lint + types + the offline test suite
 	bash scripts/test.sh
 
 record:          ## re-record cassettes/ against the embedded model (or SUMMARIZER_RECORD_BASE_URL)
-	rm -f cassettes/test_cassettes/test_seeds_end_to_end.yaml
+	rm -f cassettes/test_seeds_end_to_end.yaml
 	SUMMARIZER_RECORD=1 python -m pytest tests/test_cassettes.py::test_seeds_end_to_end --record-mode=once -p no:cacheprovider
 
 schemas:         ## regenerate schemas/ from the models

@@ -111,10 +111,11 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     for name in list(headers):
         if name.lower() in _SCRUB_RESPONSE_HEADERS:
             del headers[name]
+    # vcrpy also runs this on playback, where httpx needs bytes back: keep the body's type.
     body = response.get("body", {}).get("string")
     if isinstance(body, bytes):
-        body = body.decode("utf-8", errors="replace")
-    if isinstance(body, str):
+        response["body"]["string"] = _KEY_SHAPED.sub("sk-REDACTED", body.decode("utf-8", "replace")).encode()
+    elif isinstance(body, str):
         response["body"]["string"] = _KEY_SHAPED.sub("sk-REDACTED", body)
     return response
 
@@ -127,7 +128,8 @@ def vcr_config() -> dict[str, Any]:
         "match_on": ["method", "path", "body"],
         "before_record_request": _scrub_request,
         "before_record_response": _scrub_response,
-        "record_mode": "none",
+        # No record_mode here: pytest-recording's default is "none" (CI only replays), and `make record`
+        # passes --record-mode on the command line, which a record_mode here would override.
     }
 
 
