@@ -106,6 +106,9 @@ class Proxy:
                 usage = json.loads(data).get("usage") or {}
             except ValueError:
                 return
+            if row["requests"] == 1:
+                content = (json.loads(data).get("choices") or [{}])[0].get("message", {}).get("content")
+                print(f"{self.phase}: first answer: {str(content)[:300]!r}", file=sys.stderr)
             row["prompt"] += int(usage.get("prompt_tokens") or 0)
             row["completion"] += int(usage.get("completion_tokens") or 0)
 
@@ -150,7 +153,7 @@ LX_EXAMPLE_TEXT = (
 )
 
 
-def run_langextract(out: Path, base_url: str) -> None:
+def run_langextract(out: Path, base_url: str, *, constrained: bool = True) -> None:
     import langextract as lx
 
     examples = [
@@ -203,7 +206,7 @@ def run_langextract(out: Path, base_url: str) -> None:
             examples=examples,
             config=config,
             fence_output=False,
-            use_schema_constraints=True,
+            use_schema_constraints=constrained,
             show_progress=False,
         )
         results.append(
@@ -344,7 +347,7 @@ def convert(system: str, raw: list[dict[str, Any]], outdir: Path) -> None:
         article = articles[entry["id"]]
         meetings: list[dict[str, Any]] = []
         quotes: list[dict[str, Any]] = []
-        if system == "langextract":
+        if system.startswith("langextract"):
             for e in entry["extractions"]:
                 attrs = {
                     k: (v if not isinstance(v, list) else "; ".join(map(str, v)))
@@ -438,12 +441,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--systems", nargs="+", default=["summarizer", "langextract", "naive"])
     parser.add_argument("--no-write", action="store_true")
-    parser.add_argument("--child", choices=["langextract", "naive"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["langextract", "langextract-unconstrained", "naive"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--base-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        (run_langextract if args.child == "langextract" else run_naive)(args.out, args.base_url)
+        if args.child == "naive":
+            run_naive(args.out, args.base_url)
+        else:
+            run_langextract(args.out, args.base_url, constrained=args.child == "langextract")
         return
 
     work = Path(tempfile.mkdtemp(prefix="bench-peers-"))
