@@ -33,7 +33,9 @@ log = logging.getLogger("summarizer")
 F = TypeVar("F", bound=Callable[..., Any])
 
 # --- shared options -------------------------------------------------------------------------------
-Inputs = Annotated[list[str], typer.Argument(help="Files, directories (recursive), .json/.jsonl, or - for stdin.")]
+Inputs = Annotated[
+    list[str], typer.Argument(help="Files, directories (recursive), .json/.jsonl, or - for stdin.")
+]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")]
 BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint [env: OPENAI_BASE_URL].")
@@ -50,7 +52,9 @@ CassettesOpt = Annotated[str | None, typer.Option("--cassettes", help="Cassette 
 BudgetOpt = Annotated[
     int | None, typer.Option("--max-tokens-per-article", help="Token budget per article, re-asks included.")
 ]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ignore stored extractions (still records new ones).")]
+NoCacheOpt = Annotated[
+    bool, typer.Option("--no-cache", help="Ignore stored extractions (still records new ones).")
+]
 RetriesOpt = Annotated[
     int | None,
     typer.Option("--max-retries", min=0, help="Retries of a request (429, 5xx, timeouts) [default: 4]."),
@@ -213,7 +217,8 @@ def summary_line(summary: Any, config: Config) -> str:
 
     usage = summary.usage
     parts = [
-        f"{summary.ok + summary.failed} articles: {summary.ok} ok ({summary.cached} from cache), {summary.failed} failed",
+        f"{summary.ok + summary.failed} articles: {summary.ok} ok ({summary.cached} from cache), "
+        f"{summary.failed} failed",
         f"{usage.calls} calls, {usage.prompt_tokens} prompt + {usage.completion_tokens} completion tokens",
     ]
     cost = cost_usd(config.model, usage)
@@ -356,7 +361,9 @@ def consolidate_cmd(
         articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
         doc = MeetingsDocument(meetings=consolidate(rows), articles=articles)
         write_atomic(out, render_json(doc))
-        typer.echo(f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True)
+        typer.echo(
+            f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True
+        )
         return 0
 
     _guard(body)
@@ -381,8 +388,12 @@ def brief(
         str | None, typer.Option("--store-path", help="SQLite store path [env: SUMMARIZER_STORE].")
     ] = None,
     template: Annotated[Path | None, typer.Option("--template", help="Your own Jinja2 template.")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only meetings on or after YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only meetings on or before YYYY-MM-DD.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only meetings on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only meetings on or before YYYY-MM-DD.")
+    ] = None,
     series: Annotated[str | None, typer.Option("--series", help="Only meetings of this series.")] = None,
 ) -> None:
     """Render briefing notes from meetings.json or the store. Never calls a model."""
