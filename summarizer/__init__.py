@@ -19,6 +19,8 @@ _EXPORTS: dict[str, str] = {
     "make_article": "api",
     "load_inputs": "sources",
     "consolidate": "consolidate",
+    "consolidate_judged": "judge",
+    "add_narratives": "narrative",
     "render_markdown": "render",
     "render_html": "render",
     "render_json": "render",
@@ -50,6 +52,7 @@ _EXPORTS: dict[str, str] = {
     "Conflict": "models",
     "SourceRef": "models",
     "StatusChange": "models",
+    "Narrative": "models",
 }
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "Meeting",
     "MeetingRecord",
     "MeetingsDocument",
+    "Narrative",
     "Participant",
     "SourceRef",
     "StatusChange",
@@ -76,9 +80,11 @@ __all__ = [
     "SummarizerError",
     "Usage",
     "__version__",
+    "add_narratives",
     "aextract_article",
     "asummarize",
     "consolidate",
+    "consolidate_judged",
     "evaluate",
     "extract_article",
     "filter_meetings",
@@ -99,6 +105,7 @@ if TYPE_CHECKING:
     from .dates import format_date, resolve_date
     from .errors import ConfigError, InputError, LLMError, LocalModelError, StoreError, SummarizerError
     from .evaluate import evaluate
+    from .judge import consolidate_judged
     from .models import (
         Article,
         ArticleExtraction,
@@ -111,11 +118,13 @@ if TYPE_CHECKING:
         Meeting,
         MeetingRecord,
         MeetingsDocument,
+        Narrative,
         Participant,
         SourceRef,
         StatusChange,
         Usage,
     )
+    from .narrative import add_narratives
     from .render import filter_meetings, render_html, render_json, render_markdown
     from .sources import load_inputs
 

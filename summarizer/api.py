@@ -11,7 +11,7 @@ import httpx2
 
 from .config import Config
 from .models import Article, ArticleExtraction, FailedInput, MeetingsDocument
-from .pipeline import build_document, extract_many
+from .pipeline import extract_many, finish_document
 from .sources import load_inputs, parse_text
 from .store import Store
 
@@ -29,12 +29,13 @@ async def asummarize(
     config: Config | None = None,
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[MeetingsDocument, list[ArticleExtraction]]:
-    """Extract every input (cached ones from the store), consolidate, and return the document and rows."""
+    """Extract every input (cached ones from the store), consolidate (with the judge if `config.judge`),
+    add narratives if `config.narrative`, and return the document and rows."""
     config = config or Config.build()
     items = _items(inputs)
     with Store(config.store_path) as store:
         rows = await extract_many(items, config, store, http_client=http_client)
-        doc = build_document(items, rows)
+        doc, _ = await finish_document(items, rows, config, store, http_client=http_client)
         store.put_document(doc)
     return doc, rows
 

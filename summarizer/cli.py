@@ -64,6 +64,16 @@ ReasksOpt = Annotated[
     typer.Option("--max-reasks", min=0, help="Re-asks of an invalid or truncated answer [default: 2]."),
 ]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log every LLM call.")]
+JudgeOpt = Annotated[
+    bool,
+    typer.Option("--judge", help="Ask the model about record pairs in the uncertain merge band (cached)."),
+]
+NarrativeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--narrative", help="Add a model-written paragraph per meeting, labelled generated (cached)."
+    ),
+]
 BatchOpt = Annotated[
     bool, typer.Option("--batch", help="Ask through the provider's Batch API (cheaper, slower; resumable).")
 ]
@@ -245,6 +255,8 @@ def run(
     max_reasks: ReasksOpt = None,
     no_cache: NoCacheOpt = False,
     verbose: VerboseOpt = False,
+    judge: JudgeOpt = False,
+    narrative: NarrativeOpt = False,
     batch: BatchOpt = False,
     poll_interval: PollOpt = 30.0,
     batch_max_requests: BatchRequestsOpt = 50_000,
@@ -254,7 +266,7 @@ def run(
     _setup_logging(verbose)
 
     def body() -> int:
-        from .pipeline import build_document
+        from .pipeline import finish_document
         from .render import render_html, render_json, render_markdown
         from .store import Store
 
@@ -262,16 +274,19 @@ def run(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
-            max_retries=max_retries, max_reasks=max_reasks,
+            max_retries=max_retries, max_reasks=max_reasks, judge=judge, narrative=narrative,
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
         items, rows = _extract(inputs, config, options)
+        # The rows are the expensive part: on disk before anything optional can fail.
         write_atomic(out / "extractions.jsonl", _jsonl(rows))
-        doc = build_document(items, rows)
-        write_atomic(out / "meetings.json", render_json(doc))
-        write_atomic(out / "briefing.md", render_markdown(doc))
-        write_atomic(out / "briefing.html", render_html(doc))
         with Store(config.store_path) as st:
+            doc, lines = asyncio.run(finish_document(items, rows, config, st))
+            for line in lines:
+                typer.echo(f"summarizer: {line}", err=True)
+            write_atomic(out / "meetings.json", render_json(doc))
+            write_atomic(out / "briefing.md", render_markdown(doc))
+            write_atomic(out / "briefing.html", render_html(doc))
             st.put_document(doc)
         typer.echo(f"summarizer: wrote {out}/ ({len(doc.meetings)} meetings)", err=True)
         return 1 if any(r.status == "failed" for r in rows) else 0
@@ -348,9 +363,19 @@ def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
 def consolidate_cmd(
     files: Annotated[list[Path], typer.Argument(help="extractions.jsonl files.")],
     out: Annotated[Path, typer.Option("--out", help="meetings.json to write.")],
+    judge: JudgeOpt = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    concurrency: ConcurrencyOpt = 4,
+    request_timeout: TimeoutOpt = 300.0,
+    local_model: LocalModelOpt = None,
+    replay: ReplayOpt = False,
+    cassettes: CassettesOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Merge the records of several extraction files into meetings.json (no LLM call)."""
-    _setup_logging(False)
+    """Merge the records of several extraction files into meetings.json (no LLM call unless --judge)."""
+    _setup_logging(verbose)
 
     def body() -> int:
         from .consolidate import consolidate
@@ -359,7 +384,20 @@ def consolidate_cmd(
 
         rows = read_extractions(files)
         articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
-        doc = MeetingsDocument(meetings=consolidate(rows), articles=articles)
+        if judge:
+            from .judge import consolidate_judged
+            from .store import Store
+
+            config = _config(
+                model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
+                cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
+            )  # fmt: skip
+            with Store(config.store_path) as st:
+                meetings, report = asyncio.run(consolidate_judged(rows, config, st))
+            typer.echo(f"summarizer: {report.line()}", err=True)
+        else:
+            meetings = consolidate(rows)
+        doc = MeetingsDocument(meetings=meetings, articles=articles)
         write_atomic(out, render_json(doc))
         typer.echo(
             f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True
@@ -395,9 +433,17 @@ def brief(
         str | None, typer.Option("--until", help="Only meetings on or before YYYY-MM-DD.")
     ] = None,
     series: Annotated[str | None, typer.Option("--series", help="Only meetings of this series.")] = None,
+    narrative: NarrativeOpt = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    local_model: LocalModelOpt = None,
+    replay: ReplayOpt = False,
+    cassettes: CassettesOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
-    """Render briefing notes from meetings.json or the store. Never calls a model."""
-    _setup_logging(False)
+    """Render briefing notes from meetings.json or the store. Never calls a model, except for
+    --narrative paragraphs the store does not hold yet."""
+    _setup_logging(verbose)
 
     def body() -> int:
         from .errors import InputError
@@ -411,6 +457,17 @@ def brief(
         doc = filter_meetings(
             doc, since=_date_opt(since, "--since"), until=_date_opt(until, "--until"), series=series
         )
+        if narrative:
+            from .narrative import add_narratives
+            from .store import Store
+
+            config = _config(
+                model=model, base_url=base_url, store=store_path, local_model=local_model, replay=replay,
+                cassettes=cassettes,
+            )  # fmt: skip
+            with Store(config.store_path) as st:
+                doc, report = asyncio.run(add_narratives(doc, config, st))
+            typer.echo(f"summarizer: {report.line()}", err=True)
         if template is not None:
             try:
                 text = template.read_text("utf-8")

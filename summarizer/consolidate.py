@@ -77,7 +77,8 @@ __all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"
 
 log = logging.getLogger("summarizer")
 
-Judge = Callable[[MeetingRecord, MeetingRecord], bool]
+# A judge answers True (same meeting), False (different) or None (no verdict: the band's rule decides).
+Judge = Callable[[MeetingRecord, MeetingRecord], bool | None]
 
 DEFAULT_BAND: tuple[float, float] = (0.45, 0.65)
 # Reports of one meeting may disagree on its day by this much (time zones, "10–11 July" vs "11 July").
@@ -683,7 +684,9 @@ class _Decider:
             return False
         if self.judge is not None:
             self.calls += 1
-            return bool(self.judge(a.record, b.record))
+            verdict = self.judge(a.record, b.record)
+            if verdict is not None:
+                return bool(verdict)
         return score >= (high if strict else (low + high) / 2)
 
 

@@ -229,6 +229,20 @@ class Conflict(_Model):
     values: list[ConflictValue]
 
 
+class Narrative(_Model):
+    """An LLM-written paragraph about one meeting (`--narrative`), built only from its consolidated fields.
+
+    It is generated text, not source text: `unsupported` lists the names and numbers in it that the
+    meeting's fields do not contain, so a reader can see where the model went beyond its facts.
+    """
+
+    text: str
+    model: str
+    prompt_version: str
+    generated: Literal[True] = True
+    unsupported: list[str] = Field(default_factory=list)
+
+
 class Meeting(_Model):
     """One real-world meeting merged from every record that reports it, with provenance."""
 
@@ -249,6 +263,7 @@ class Meeting(_Model):
     sources: list[SourceRef] = Field(default_factory=list)
     conflicts: list[Conflict] = Field(default_factory=list)
     evidence: list[MeetingEvidence] = Field(default_factory=list)
+    narrative: Narrative | None = None
 
 
 class SourceArticle(ArticleRef):
@@ -329,3 +344,18 @@ class LLMExtraction(_Model):
 
     meetings: _list(LLMMeeting, 5) = Field(default_factory=list)  # type: ignore[valid-type]
     quotes: _list(LLMQuote, 6) = Field(default_factory=list)  # type: ignore[valid-type]
+
+
+class LLMVerdict(_Model):
+    """The consolidation judge's whole answer: are two reports the same meeting?"""
+
+    same: bool
+
+
+NARRATIVE_MAX_CHARS = 480
+
+
+class LLMNarrative(_Model):
+    """The narrative model's whole answer: one paragraph of about 60 words."""
+
+    paragraph: _str(NARRATIVE_MAX_CHARS)  # type: ignore[valid-type]

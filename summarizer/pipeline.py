@@ -24,6 +24,7 @@ from .models import (
     Chunk,
     FailedInput,
     LLMExtraction,
+    Meeting,
     MeetingsDocument,
     SourceArticle,
     Usage,
@@ -261,8 +262,11 @@ def _ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
 
 
-def build_document(items: Sequence[Item], rows: Sequence[ArticleExtraction]) -> MeetingsDocument:
-    """Consolidate the ok rows; carry the articles (with text) so briefings can be rebuilt from it alone."""
+def build_document(
+    items: Sequence[Item], rows: Sequence[ArticleExtraction], *, meetings: list[Meeting] | None = None
+) -> MeetingsDocument:
+    """Consolidate the ok rows (unless `meetings` are given); carry the articles (with text) so briefings
+    can be rebuilt from the document alone."""
     articles = []
     for item, row in zip(items, rows, strict=True):
         text = item.text if isinstance(item, Article) else None
@@ -273,8 +277,36 @@ def build_document(items: Sequence[Item], rows: Sequence[ArticleExtraction]) -> 
     from . import __version__
 
     return MeetingsDocument(
-        meetings=consolidate(rows), articles=articles, generated_by=f"summarizer {__version__}"
+        meetings=consolidate(rows) if meetings is None else meetings,
+        articles=articles,
+        generated_by=f"summarizer {__version__}",
     )
+
+
+async def finish_document(
+    items: Sequence[Item],
+    rows: Sequence[ArticleExtraction],
+    config: Config,
+    store: Store,
+    *,
+    http_client: httpx2.AsyncClient | None = None,
+) -> tuple[MeetingsDocument, list[str]]:
+    """Consolidate (with the judge if `config.judge`), add narratives if `config.narrative`; with neither,
+    no model is contacted. Returns the document and one report line per optional step that ran."""
+    lines: list[str] = []
+    meetings = None
+    if config.judge:
+        from .judge import consolidate_judged
+
+        meetings, judged = await consolidate_judged(rows, config, store, http_client=http_client)
+        lines.append(judged.line())
+    doc = build_document(items, rows, meetings=meetings)
+    if config.narrative:
+        from .narrative import add_narratives
+
+        doc, narrated = await add_narratives(doc, config, store, http_client=http_client)
+        lines.append(narrated.line())
+    return doc, lines
 
 
 # USD per million tokens (prompt, completion) for models whose price is published; others report no cost.

@@ -52,7 +52,7 @@ import jinja2.sandbox
 
 from .dates import format_date
 from .errors import InputError
-from .models import DateSpec, Meeting, MeetingsDocument, SourceArticle
+from .models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
 
 log = logging.getLogger("summarizer")
 
@@ -271,6 +271,7 @@ class MeetingView:
     sources: list[SourceView]
     evidence_links: list[EvidenceLink]
     section: SectionKey
+    narrative: Narrative | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,6 +502,7 @@ def _meeting_view(
         sources=sources,
         evidence_links=evidence_links,
         section=section,
+        narrative=meeting.narrative,
     )
 
 
@@ -841,6 +843,39 @@ def _user_template(text: str, html: bool) -> jinja2.Template:
         autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
     )
     return _add_filters(env).from_string(text)
+
+
+def meeting_facts(meeting: Meeting) -> str:
+    """One meeting's consolidated fields as short labelled lines: what the narrative model may use."""
+    span = _span(meeting.date)
+    when = format_date(meeting.date)
+    if span is not None and span[0] == span[1]:
+        when = f"{_WEEKDAYS[span[0].weekday()]} {when}"
+    lines = [f"Meeting: {meeting.title}", f"Type: {_TYPE_LABELS.get(meeting.meeting_type, 'Meeting')}"]
+    if meeting.format:
+        lines[-1] += f", {_FORMAT_LABELS[meeting.format]}"
+    lines.append(f"Date: {when}")
+    lines.append(f"Place: {_place(meeting) or 'not reported'}")
+    if meeting.series:
+        lines.append(f"Series: {meeting.series}")
+    _, history = _history(meeting)
+    lines.append(f"Status: {meeting.status}" + (f" ({history})" if len(meeting.status_history) > 1 else ""))
+    if meeting.hosts:
+        lines.append("Hosts: " + "; ".join(meeting.hosts))
+    if meeting.participants:
+        people = [", ".join(x for x in (p.name, p.role, p.country) if x) for p in meeting.participants[:10]]
+        lines.append("Participants: " + "; ".join(people))
+    if meeting.agenda:
+        lines.append("Agenda: " + "; ".join(meeting.agenda))
+    if meeting.outcomes:
+        lines.append("Outcomes: " + "; ".join(meeting.outcomes))
+    lines.extend(c.text for c in _conflicts(meeting))
+    reports = len({s.article_id for s in meeting.sources})
+    lines.append(f"Reported by {reports} article{'' if reports == 1 else 's'}")
+    return "\n".join(lines)
+
+
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def render_markdown(doc: MeetingsDocument, *, as_of: dt.date | None = None) -> str:

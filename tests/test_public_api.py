@@ -14,7 +14,8 @@ PINNED = {
     "resolve_date", "format_date", "evaluate", "Config", "SummarizerError", "ConfigError", "InputError",
     "LLMError", "StoreError", "LocalModelError", "Article", "ArticleExtraction", "ArticleRef", "DateSpec",
     "Location", "Participant", "Evidence", "MeetingRecord", "KeyQuote", "Usage", "Meeting",
-    "MeetingsDocument", "Conflict", "SourceRef", "StatusChange",
+    "MeetingsDocument", "Conflict", "SourceRef", "StatusChange", "Narrative", "consolidate_judged",
+    "add_narratives",
 }  # fmt: skip
 
 

@@ -1,0 +1,200 @@
+"""The optional LLM judge of consolidation (`--judge`): asked only about pairs in the uncertain score band.
+
+Consolidation itself stays synchronous and deterministic. The judge runs it in rounds: each round answers
+the pairs it can from verdicts already known (this run or earlier ones, kept in the store's key-value
+table), lets the band's rule decide the rest, and collects those pairs; the collected pairs are then asked
+of the model concurrently and the next round runs with their verdicts. A pair is asked at most once, ever,
+for a given model and judge prompt, so the calls are bounded by the candidate pairs blocking produces
+(never O(n^2)), and a second run with the same records makes no request at all.
+
+A pair the model cannot answer (transport error, invalid answer, a request missing from the cassettes)
+is decided by the band's rule, as without a judge, and counted in the report; it is not stored, so a
+later run asks again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import httpx2
+
+from .config import Config
+from .consolidate import DEFAULT_BAND, consolidate
+from .errors import SummarizerError
+from .llm import LLM
+from .models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
+from .prompting import Prompt, load_prompt
+from .store import Store
+
+log = logging.getLogger("summarizer.judge")
+
+NAMESPACE = "judge"
+# Rounds of consolidate-then-ask; each round can only reveal pairs that earlier verdicts made reachable.
+MAX_ROUNDS = 6
+# {"same": false} is about six tokens; room for a little whitespace, never for an essay.
+MAX_ANSWER_TOKENS = 24
+EVIDENCE_CHARS = 240
+
+
+@dataclass
+class JudgeReport:
+    """What the judge did: distinct uncertain pairs, verdicts asked and reused, failures."""
+
+    pairs: int = 0
+    asked: int = 0
+    from_store: int = 0
+    same: int = 0
+    failed: int = 0
+    rounds: int = 0
+    usage: Usage = field(default_factory=Usage)
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = [
+            f"judge: {self.pairs} uncertain pairs, {self.asked} asked, {self.from_store} from the store, "
+            f"{self.same} judged the same meeting"
+        ]
+        if self.failed:
+            parts.append(f"{self.failed} unanswered (band rule used; first: {self.errors[0]})")
+        return "; ".join(parts)
+
+
+def _date(date: DateSpec) -> str:
+    if date.start is None:
+        return "unknown"
+    span = date.start.isoformat()
+    if date.end is not None and date.end != date.start:
+        span += f" to {date.end.isoformat()}"
+    words = f' ("{date.text}")' if date.text else ""
+    return f"{span}, {date.precision} precision{words}"
+
+
+def describe(record: MeetingRecord) -> str:
+    """The facts of one report the judge sees: short, fixed order, no free text beyond the evidence."""
+    place = ", ".join(p for p in (record.location.venue, record.location.city, record.location.country) if p)
+    lines = [
+        f"title: {record.title}",
+        f"type: {record.meeting_type}" + (f", {record.format}" if record.format else ""),
+        f"date: {_date(record.date)}",
+        f"place: {place or 'not said'}",
+        f"status: {record.status}",
+    ]
+    if record.series:
+        lines.append(f"series: {record.series}")
+    if record.participants:
+        lines.append("people: " + "; ".join(p.name for p in record.participants[:8]))
+    if record.hosts:
+        lines.append("hosts: " + "; ".join(record.hosts[:4]))
+    for evidence in record.evidence[:3]:
+        text = " ".join(evidence.text.split())
+        if len(text) > EVIDENCE_CHARS:
+            text = text[: EVIDENCE_CHARS - 1].rstrip() + "…"
+        lines.append(f"sentence: {text}")
+    return "\n".join(lines)
+
+
+def pair_request(a: MeetingRecord, b: MeetingRecord) -> tuple[str, str]:
+    """The pair in canonical order, so (a, b) and (b, a) are one question with one cached verdict."""
+    first, second = sorted((describe(a), describe(b)))
+    return first, second
+
+
+def verdict_key(prompt: Prompt, model: str, pair: tuple[str, str]) -> str:
+    raw = "\0".join((prompt.key, model, *pair))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def consolidate_judged(
+    rows: Sequence[ArticleExtraction],
+    config: Config,
+    store: Store,
+    *,
+    band: tuple[float, float] = DEFAULT_BAND,
+    http_client: httpx2.AsyncClient | None = None,
+) -> tuple[list[Meeting], JudgeReport]:
+    """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
+    from .pipeline import open_llm
+
+    prompt = load_prompt("judge")
+    report = JudgeReport()
+    verdicts: dict[str, bool | None] = {}
+    started = time.perf_counter()
+    llm: LLM | None = None
+    pending: dict[str, tuple[str, str]] = {}
+
+    def judge(a: MeetingRecord, b: MeetingRecord) -> bool | None:
+        pair = pair_request(a, b)
+        key = verdict_key(prompt, config.model, pair)
+        if key in verdicts:
+            return verdicts[key]
+        stored = store.kv_get(NAMESPACE, key) if config.use_cache else None
+        if isinstance(stored, dict) and isinstance(stored.get("same"), bool):
+            verdicts[key] = stored["same"]
+            report.from_store += 1
+            report.same += stored["same"]
+            return verdicts[key]
+        pending[key] = pair
+        return None
+
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(MAX_ROUNDS):
+            report.rounds += 1
+            pending.clear()
+            meetings = consolidate(rows, judge=judge, band=band)
+            if not pending:
+                break
+            if llm is None:  # the first missing verdict starts the model (the local server, if that)
+                llm = await stack.enter_async_context(open_llm(config, http_client=http_client))
+            answers = await asyncio.gather(*(_ask(llm, prompt, pair) for pair in pending.values()))
+            for key, (same, usage, error) in zip(pending, answers, strict=True):
+                report.usage = report.usage + usage
+                verdicts[key] = same
+                if same is None:
+                    report.failed += 1
+                    report.errors.append(error or "no answer")
+                    continue
+                report.asked += 1
+                report.same += same
+                store.kv_put(NAMESPACE, key, {"same": same, "model": config.model, "prompt": prompt.key})
+        else:
+            pending.clear()
+            meetings = consolidate(rows, judge=judge, band=band)
+            if pending:
+                log.warning(
+                    "judge: %d pairs left to the band's rule after %d rounds", len(pending), MAX_ROUNDS
+                )
+    report.pairs = len(verdicts)
+    if report.asked:
+        store.log_call(
+            cache_key="", article_id="(judge)", prompt=prompt.key, model=config.model,
+            status="ok" if not report.failed else "partial",
+            error=report.errors[0] if report.errors else None,
+            prompt_tokens=report.usage.prompt_tokens, completion_tokens=report.usage.completion_tokens,
+            calls=report.usage.calls, ms=int((time.perf_counter() - started) * 1000),
+        )  # fmt: skip
+    log.info(report.line())
+    return meetings, report
+
+
+async def _ask(llm: LLM, prompt: Prompt, pair: tuple[str, str]) -> tuple[bool | None, Usage, str | None]:
+    messages = prompt.messages(a=pair[0], b=pair[1])
+    try:
+        answer = await llm.structured(
+            LLMVerdict,
+            prompt=prompt,
+            messages=messages,
+            article_id="(judge)",
+            max_tokens=MAX_ANSWER_TOKENS,
+            label="judge",
+        )
+    except SummarizerError as exc:
+        return None, Usage(), exc.one_line()
+    verdict = answer.value
+    assert isinstance(verdict, LLMVerdict)
+    return verdict.same, answer.usage, None

@@ -1,0 +1,150 @@
+"""Optional narrative (`--narrative`): one short LLM-written paragraph per meeting, from its fields only.
+
+The model sees the meeting's consolidated fields (see `render.meeting_facts`) and nothing else: no article
+text, so it cannot bring in what the merge did not keep. Paragraphs are cached in the store's key-value
+table under (prompt version, model, facts), so re-rendering a briefing costs no request, and a meeting's
+paragraph is only written again when its facts change. Every paragraph is labelled as generated in the
+briefing, and the names and numbers it uses that its facts do not contain are listed as `unsupported`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+
+import httpx2
+
+from .config import Config
+from .errors import SummarizerError
+from .llm import LLM
+from .models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
+from .names import fold
+from .prompting import Prompt, load_prompt
+from .render import meeting_facts
+from .store import Store
+
+log = logging.getLogger("summarizer.narrative")
+
+NAMESPACE = "narrative"
+# About 60 words of English and the JSON around them; the schema's maxLength stops a looping model.
+MAX_ANSWER_TOKENS = 160
+
+
+@dataclass
+class NarrativeReport:
+    meetings: int = 0
+    written: int = 0
+    from_store: int = 0
+    failed: int = 0
+    usage: Usage = field(default_factory=Usage)
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        text = (
+            f"narrative: {self.meetings} meetings, {self.written} paragraphs written, "
+            f"{self.from_store} from the store"
+        )
+        if self.failed:
+            text += f"; {self.failed} without one (first: {self.errors[0]})"
+        return text
+
+
+_TOKEN = re.compile(r"[A-Z][\w’'-]*|\d[\d,.:]*\d|\d")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# Capitalised words that carry no fact of their own when the model starts a clause with them.
+_FUNCTION_WORDS = frozenset(
+    {"The", "A", "An", "It", "Its", "They", "Their", "This", "These", "He", "She", "I"}
+)
+
+
+def unsupported(paragraph: str, facts: str) -> list[str]:
+    """Names and numbers in `paragraph` that `facts` does not contain (sentence-initial words excepted)."""
+    haystack = f" {re.sub(r'[^0-9a-z]+', ' ', fold(facts))} "
+    found: list[str] = []
+    for sentence in _SENTENCE.split(paragraph.strip()):
+        for match in _TOKEN.finditer(sentence):
+            word = re.sub(r"(['’]s)$", "", match.group()).strip("'’-.,:")
+            if not word or word in _FUNCTION_WORDS:
+                continue
+            if match.start() == 0 and not word[0].isdigit():
+                continue
+            needle = " ".join(re.sub(r"[^0-9a-z]+", " ", fold(word)).split())
+            if needle and f" {needle} " not in haystack and word not in found:
+                found.append(word)
+    return found
+
+
+def narrative_key(prompt: Prompt, model: str, facts: str) -> str:
+    return hashlib.sha256("\0".join((prompt.key, model, facts)).encode()).hexdigest()
+
+
+async def add_narratives(
+    doc: MeetingsDocument,
+    config: Config,
+    store: Store,
+    *,
+    http_client: httpx2.AsyncClient | None = None,
+) -> tuple[MeetingsDocument, NarrativeReport]:
+    """The document with a `narrative` on every meeting the model (or the store) could write one for."""
+    from .pipeline import open_llm
+
+    prompt = load_prompt("narrative")
+    report = NarrativeReport(meetings=len(doc.meetings))
+    done: dict[int, Narrative] = {}
+    todo: list[tuple[int, str, str]] = []
+    for index, meeting in enumerate(doc.meetings):
+        facts = meeting_facts(meeting)
+        key = narrative_key(prompt, config.model, facts)
+        stored = store.kv_get(NAMESPACE, key) if config.use_cache else None
+        if isinstance(stored, dict):
+            with contextlib.suppress(ValueError):
+                done[index] = Narrative.model_validate(stored)
+                report.from_store += 1
+                continue
+        todo.append((index, facts, key))
+    if todo:
+        async with open_llm(config, http_client=http_client) as llm:
+            answers = await asyncio.gather(*(_write(llm, prompt, facts) for _, facts, _ in todo))
+        for (index, _facts, key), (narrative, usage, error) in zip(todo, answers, strict=True):
+            report.usage = report.usage + usage
+            if narrative is None:
+                report.failed += 1
+                report.errors.append(error or "no answer")
+                continue
+            done[index] = narrative
+            report.written += 1
+            store.kv_put(NAMESPACE, key, narrative.model_dump(mode="json"))
+    meetings: list[Meeting] = [
+        m.model_copy(update={"narrative": done.get(i)}) for i, m in enumerate(doc.meetings)
+    ]
+    log.info(report.line())
+    return doc.model_copy(update={"meetings": meetings}), report
+
+
+async def _write(llm: LLM, prompt: Prompt, facts: str) -> tuple[Narrative | None, Usage, str | None]:
+    try:
+        answer = await llm.structured(
+            LLMNarrative,
+            prompt=prompt,
+            messages=prompt.messages(facts=facts),
+            article_id="(narrative)",
+            max_tokens=MAX_ANSWER_TOKENS,
+            label="narrative",
+        )
+    except SummarizerError as exc:
+        return None, Usage(), exc.one_line()
+    value = answer.value
+    assert isinstance(value, LLMNarrative)
+    text = " ".join(value.paragraph.split())
+    if len(value.paragraph) >= NARRATIVE_MAX_CHARS and "." in text:
+        text = text[: text.rindex(".") + 1]  # cut at the limit: keep whole sentences only
+    if not text:
+        return None, answer.usage, "the model wrote an empty paragraph"
+    narrative = Narrative(
+        text=text, model=answer.model, prompt_version=prompt.key, unsupported=unsupported(text, facts)
+    )
+    return narrative, answer.usage, None
