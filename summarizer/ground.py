@@ -194,6 +194,12 @@ def _token_found(token: str, words: set[str]) -> bool:
     )
 
 
+def _bare_title(speaker: str) -> bool:
+    """A "speaker" that is only a title ("President"), naming nobody."""
+    words = [_bare(w) for w in _WORD.findall(speaker)]
+    return bool(words) and all(w in _TITLE_WORDS or w in _STOP for w in words)
+
+
 def speaker_in_text(speaker: str, text: str) -> bool:
     """Whether the article names `speaker`: full form, surname alone, or a role phrase ("the official")."""
     wanted = " ".join(_plain(speaker).split()).strip(" ,.")
@@ -235,13 +241,49 @@ def _unique(values: Iterable[str | None]) -> list[str]:
     return kept
 
 
-def _participants(meeting: LLMMeeting) -> list[Participant]:
+_ROLE_WINDOW = 48
+_ABBREVIATIONS = {"pm": "prime minister", "fm": "foreign minister"}
+_ABBREVIATION = re.compile(r"(?<!\w)(?:pm|fm)(?!\w)")
+
+
+def role_in_text(name: str, role: str, text: str) -> bool:
+    """Whether the article gives `name` this `role`: the role's words just before the name ("British Prime
+    Minister Keir Starmer") or in an apposition just after it ("Macron, the French president,")."""
+    plain = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group()], " ".join(_plain(text).split()))
+    words = [_bare(w) for w in _WORD.findall(role) if _bare(w) not in _STOP]
+    if not words:
+        return False
+    tokens = [_bare(w) for w in _WORD.findall(name)]
+    spots = [tokens[-1]] if tokens else []
+    if len(tokens) > 1:
+        spots.insert(0, " ".join(tokens))
+    for spot in spots:
+        for match in re.finditer(rf"(?<!\w){re.escape(spot)}(?!\w)", plain):
+            # Back to the start of the name, so a first name between role and surname is no gap.
+            begin = match.start()
+            before = plain[max(0, begin - _ROLE_WINDOW - len(name)) : begin]
+            after = plain[match.end() : match.end() + _ROLE_WINDOW]
+            appositive = after.split(",")[1] if after.startswith(",") and after.count(",") >= 1 else ""
+            for window in (before, appositive):
+                found = {_bare(w) for w in _WORD.findall(window)}
+                if all(_token_found(w, found) for w in words):
+                    return True
+    return False
+
+
+def _participants(meeting: LLMMeeting, text: str, label: str, warnings: list[str]) -> list[Participant]:
     by_name: dict[str, Participant] = {}
     for p in meeting.participants:
         name = _blank_to_none(p.name)
         if not name:
             continue
+        if series_in_text(name):
+            warnings.append(f"{label}: participant {name!r} is a meeting format, not a person; dropped")
+            continue
         role, country = _blank_to_none(p.role), _blank_to_none(p.country)
+        if role is not None and not role_in_text(name, role, text):
+            warnings.append(f"{label}: the article does not call {name} {role!r}; role dropped")
+            role = None
         known = by_name.get(name.casefold())
         if known is None:
             by_name[name.casefold()] = Participant(name=name, role=role, country=country)
@@ -360,7 +402,7 @@ def _meeting(
         date=date,
         location=Location(city=city, country=country, venue=venue),
         status=status,
-        participants=_participants(m),
+        participants=_participants(m, prepared.article.text, label, warnings),
         hosts=_unique(m.hosts),
         agenda=_unique(m.agenda),
         outcomes=_unique(m.outcomes),
@@ -374,14 +416,15 @@ _APART = {"phone_call", "bilateral_meeting"}
 def _split_detail(kept: MeetingRecord, new: MeetingRecord) -> bool:
     """A second record of one article that only adds details to an earlier one of the same series.
 
-    Small models split one meeting into "summit" and "summit details"; an undated record of the same
-    series, of a compatible type and not placed elsewhere, is read as such a split.
+    Small models split one meeting into "summit" and "summit details"; a record of the same series,
+    undated or on the same day, of a compatible type and not placed elsewhere, is read as such a split.
     """
     if kept.series is None or kept.series != new.series:
         return False
     if (kept.meeting_type in _APART) != (new.meeting_type in _APART):
         return False
-    if "unknown" not in (kept.date.precision, new.date.precision):
+    same_day = kept.date.precision == new.date.precision == "day" and kept.date.start == new.date.start
+    if "unknown" not in (kept.date.precision, new.date.precision) and not same_day:
         return False
     cities = {fold(c) for c in (kept.location.city, new.location.city) if c}
     return len(cities) <= 1
@@ -518,6 +561,10 @@ def ground(
             warnings.append(f"{label}: meeting {q.meeting} does not exist; quote kept without a meeting")
             meeting_index = None
         speaker = _blank_to_none(q.speaker) or hint
+        wider = hint is not None and len(hint) > len(speaker or "") and fold(speaker or "") in fold(hint)
+        if speaker is not None and hint and _bare_title(speaker) and (wider or not _bare_title(hint)):
+            warnings.append(f"{label}: speaker {speaker!r} is only a title; {hint!r} from the text kept")
+            speaker = hint
         verified = True
         if speaker is not None and not speaker_in_text(speaker, prepared.article.text):
             verified = False

@@ -551,8 +551,14 @@ def place_parts(
     table, _ = _gazetteer()
     out_city: str | None = None
     out_country = canonical_country(country) if country else None
+    several: list[str] = []
     if country and out_country is None:
-        out_country = _title_case(country) if country.islower() else country
+        parts = [canonical_country(p) for p in re.split(r"\s*(?:,|/|&|\band\b)\s*", country) if p]
+        if len(parts) > 1 and all(parts):
+            # "France and UK": a meeting is in one country; the city decides which, else none is known.
+            several = [p for p in parts if p]
+        else:
+            out_country = _title_case(country) if country.islower() else country
     out_venue = venue
     hint_city: str | None = None
     hint_country: str | None = None
@@ -582,6 +588,8 @@ def place_parts(
             out_city = _title_case(city) if city.islower() else city
 
     out_city = out_city or hint_city
+    if several:
+        out_country = hint_country if hint_country in several else None
     out_country = out_country or hint_country
     return out_city, out_country, out_venue
 

@@ -11,7 +11,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.dates import reconcile_date
-from summarizer.ground import GroundResult, fold, ground, match_quote, speaker_in_text, strip_quote_marks
+from summarizer.ground import (
+    GroundResult,
+    fold,
+    ground,
+    match_quote,
+    role_in_text,
+    speaker_in_text,
+    strip_quote_marks,
+)
 from summarizer.models import Article, LLMExtraction, LLMQuote, PreparedArticle
 from summarizer.prepare import prepare
 from summarizer.sources import parse_text, sha256_text
@@ -492,3 +500,60 @@ def test_an_undated_detail_record_of_the_same_series_joins_the_dated_one(seeds_d
     assert [p.name for p in merged.participants] == ["Keir Starmer"]
     assert result.quotes[0].meeting_index == 0
     assert result.meetings[1].meeting_type == "phone_call"
+
+
+def test_records_of_one_series_on_the_same_day_are_one_meeting(seeds_dir: Path) -> None:
+    # The recorded 1.5B answer for 002 split the Paris meeting into "meeting", "details" and "background".
+    prepared = _seed(seeds_dir, "002")
+    day = {"series": "Coalition of the Willing", "date_text": "today"}
+    records = [
+        _meeting(title="Coalition meeting in Paris", type="multilateral_meeting", city="Paris", **day),
+        _meeting(
+            title="Coalition meeting details", type="conference", participants=[{"name": "Macron"}], **day
+        ),
+        _meeting(title="Coalition meeting background", type="conference", **day),
+        _meeting(title="Coalition meeting in Rome", type="conference", city="Rome", **day),
+    ]
+    result = _ground(prepared, meetings=records)
+    assert [(m.title, m.location.city) for m in result.meetings] == [
+        ("Coalition meeting in Paris", "Paris"),
+        ("Coalition meeting in Rome", "Rome"),
+    ]
+    assert [p.name for p in result.meetings[0].participants] == ["Macron"]
+
+
+def test_a_role_the_article_does_not_give_is_dropped(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")
+    people = [
+        {"name": "Emmanuel Macron", "role": "Prime Minister", "country": "France"},
+        {"name": "Keir Starmer", "role": "Prime Minister"},
+        {"name": "Coalition of the Willing"},
+    ]
+    result = _ground(prepared, meetings=[_meeting(participants=people)])
+    assert [(p.name, p.role, p.country) for p in result.meetings[0].participants] == [
+        ("Emmanuel Macron", None, "France"),
+        ("Keir Starmer", "Prime Minister", None),  # "PM Keir Starmer"
+    ]
+    assert any("does not call Emmanuel Macron 'Prime Minister'" in w for w in result.warnings)
+    assert any("'Coalition of the Willing' is a meeting format" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role", "given"),
+    [
+        ("British Prime Minister Keir Starmer arrived.", "Keir Starmer", "Prime Minister", True),
+        ("President Emmanuel Macron and PM Keir Starmer met.", "Emmanuel Macron", "Prime Minister", False),
+        ("Macron, the French president, spoke.", "Emmanuel Macron", "President", True),
+        ("Macron spoke, and the president of Finland agreed.", "Emmanuel Macron", "President", False),
+        ("UK FM David Lammy said.", "David Lammy", "Foreign Minister", True),
+    ],
+)
+def test_role_in_text(text: str, name: str, role: str, given: bool) -> None:
+    assert role_in_text(name, role, text) is given
+
+
+def test_a_speaker_that_is_only_a_title_takes_the_wider_phrase_of_the_text(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "004")
+    number = next(c.id for c in prepared.candidates if "concrete outcomes" in c.text)
+    result = _ground(prepared, quotes=[{"quote": number, "speaker": "President"}])
+    assert result.quotes[0].speaker == "the Ukrainian president"

@@ -193,6 +193,10 @@ def test_non_countries_are_none(not_a_country: str) -> None:
         (("sintra", None, None), Location(city="Sintra")),
         ((None, "Slovenia", None), Location(country="Slovenia")),
         ((None, None, None), Location()),
+        # Two countries in the country slot: the city decides, and without a city none is known.
+        (("Paris", "France and UK", None), Location(city="Paris", country="France")),
+        ((None, "France and UK", None), Location()),
+        (("Rome", "France, UK", None), Location(city="Rome", country="Italy")),
     ],
 )
 def test_places(args: tuple[str | None, str | None, str | None], expected: Location) -> None:
