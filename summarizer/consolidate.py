@@ -69,8 +69,8 @@ from .names import (
     canonical_series,
     fold,
     place_parts,
-    series_in_text,
     series_match,
+    series_named_by,
 )
 
 __all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"]
@@ -101,6 +101,9 @@ _UNDATED_WINDOW: dict[str, tuple[int, int]] = {
 _WEIGHTS = {"date": 0.35, "series": 0.25, "people": 0.2, "place": 0.15, "title": 0.1, "hosts": 0.05}
 _SAME_TYPE_BONUS = 0.05
 _SAME_CAST_BONUS = 0.1
+# A named format meets at most once a day: two reports of one series on one day (or a day inside a short
+# range) are one meeting, a hybrid one reported from either of its places if the places differ.
+_SERIES_DAY_BONUS = 0.1
 
 # Which reported types can describe the same meeting (symmetric). A summit is often reported as a
 # "meeting"; a phone call is never a summit, and a bilateral is never a summit or multilateral.
@@ -304,7 +307,7 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
         for index, record in enumerate(row.meetings):
             place = place_parts(record.location.city, record.location.country, record.location.venue)
             named = canonical_series(record.series)
-            series = series_in_text(record.title) | ({named} if named else frozenset())
+            series = series_named_by(record.title) | ({named} if named else frozenset())
             cast_list = tuple(
                 (resolve(p.name), _clean_role(p.role), _clean_country(p.country))
                 for p in record.participants
@@ -416,10 +419,12 @@ def _score(a: _Item, b: _Item) -> float | None:
         return None
     score = 0.0
     series_a, series_b = a.series, b.series
+    same_series = False
     if series_a and series_b:
         if series_a.isdisjoint(series_b) and not _series_agree(series_a, series_b):
             return None
         score = _W_SERIES
+        same_series = True
     if a.dated and b.dated:
         gap = max(a.lo, b.lo) - min(a.hi, b.hi)
         if gap > DAY_TOLERANCE:
@@ -429,6 +434,8 @@ def _score(a: _Item, b: _Item) -> float | None:
         else:
             width = max(a.hi - a.lo, b.hi - b.lo)
             date = 1.0 if width == 0 else 0.8 if width <= 3 else 0.65 if width <= 7 else 0.4
+            if same_series and width <= 3:
+                score += _SERIES_DAY_BONUS
     else:
         window = _window_score(a, b)
         if window is None:
@@ -690,6 +697,15 @@ class _Decider:
         return score >= (high if strict else (low + high) / 2)
 
 
+def _series_day(a: _Item, b: _Item) -> bool:
+    """Both reports name one series and agree on the day: one meeting even if reported from two places."""
+    if not (a.dated and b.dated and a.series and b.series):
+        return False
+    if a.series.isdisjoint(b.series) and not _series_agree(a.series, b.series):
+        return False
+    return max(a.lo, b.lo) <= min(a.hi, b.hi) and max(a.hi - a.lo, b.hi - b.lo) <= 3
+
+
 def _greedy(
     items: Sequence[_Item],
     pairs: Iterable[tuple[int, int]],
@@ -717,7 +733,8 @@ def _greedy(
             continue
         # Joining reports from two countries takes the strong side of the band, so that one ambiguous
         # pair cannot chain two real meetings in different places together.
-        if -neg >= high or decide(-neg, items[i], items[j], strict=strict or clusters.place_clash(ri, rj)):
+        clash = clusters.place_clash(ri, rj) and not _series_day(items[i], items[j])
+        if -neg >= high or decide(-neg, items[i], items[j], strict=strict or clash):
             clusters.merge(ri, rj)
 
 
@@ -1033,7 +1050,7 @@ def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, 
 
     def informative(title: str) -> tuple[bool, bool, bool, int, int, str]:
         key = fold(title)
-        has_series = series is None or series in series_in_text(title) or fold(series) in key
+        has_series = series is None or series in series_named_by(title) or fold(series) in key
         has_city = city is None or fold(city) in key
         # Then the series spelled as it is canonically, then the title most reports use, then the shortest.
         spelled = series is None or series in title

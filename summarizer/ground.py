@@ -28,7 +28,7 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import canonical_country, place_in_text, series_in_text
+from .names import canonical_country, hosting_events, place_in_text, series_in_text, series_named_by
 
 log = logging.getLogger("summarizer")
 
@@ -278,11 +278,15 @@ def _participants(meeting: LLMMeeting, text: str, label: str, warnings: list[str
         if not name:
             continue
         if series_in_text(name):
-            warnings.append(f"{label}: participant {name!r} is a meeting format, not a person; dropped")
+            warnings.append(
+                f"{label}: participant {_short(name, 30)!r} is a meeting format, not a person; dropped"
+            )
             continue
         role, country = _blank_to_none(p.role), _blank_to_none(p.country)
         if role is not None and not role_in_text(name, role, text):
-            warnings.append(f"{label}: the article does not call {name} {role!r}; role dropped")
+            warnings.append(
+                f"{label}: the article does not call {_short(name, 30)} {_short(role, 30)!r}; role dropped"
+            )
             role = None
         known = by_name.get(name.casefold())
         if known is None:
@@ -358,6 +362,20 @@ def _status(m: LLMMeeting, date: DateSpec, published: dt.date | None, context: s
     return m.status if m.status != "cancelled" else "announced"
 
 
+_APART = {"phone_call", "bilateral_meeting"}
+
+
+def _series_at(prepared: PreparedArticle, city: str) -> str | None:
+    """The one known series the article (title or a sentence) places in `city`, not counting events that
+    meetings are only held beside; None when it names none or several."""
+    where = re.compile(rf"(?<!\w){re.escape(city)}(?!\w)", re.IGNORECASE)
+    named: set[str] = set()
+    for text in (prepared.article.title or "", *(s.text for s in prepared.sentences)):
+        if where.search(text):
+            named |= series_named_by(text)
+    return next(iter(named)) if len(named) == 1 else None
+
+
 def _meeting(
     prepared: PreparedArticle,
     m: LLMMeeting,
@@ -380,7 +398,11 @@ def _meeting(
         warnings.append(f"{label}: {date_warning}")
     title = _blank_to_none(m.title) or _blank_to_none(m.series) or m.type.replace("_", " ")
     # Only the title names the series by rule: cited sentences often mention other meetings too.
-    series = _blank_to_none(m.series) or next(iter(sorted(series_in_text(title))), None)
+    series = _blank_to_none(m.series) or next(iter(sorted(series_named_by(title))), None)
+    if series is not None and series_in_text(series) & hosting_events(title):
+        # "Meeting on the sidelines of the Ukraine Recovery Conference" is not that conference.
+        warnings.append(f"{label}: {series} is the event it is held beside, not its series; dropped")
+        series = None
     meeting_type = _type_from_title(title, m.type)
     if meeting_type != m.type:
         warnings.append(f"{label}: type {m.type} contradicts the title; {meeting_type} kept")
@@ -394,6 +416,10 @@ def _meeting(
         if found is not None and (country is None or found[1] == canonical_country(country)):
             city, country = found[0], country or found[1]
             warnings.append(f"{label}: place {city or country} taken from the text")
+    if series is None and city is not None and meeting_type not in _APART:
+        series = _series_at(prepared, city)
+        if series is not None:
+            warnings.append(f"{label}: series {series} taken from the text, the one it names in {city}")
     return MeetingRecord(
         title=title,
         meeting_type=meeting_type,
@@ -408,9 +434,6 @@ def _meeting(
         outcomes=_unique(m.outcomes),
         evidence=evidence,
     )
-
-
-_APART = {"phone_call", "bilateral_meeting"}
 
 
 def _split_detail(kept: MeetingRecord, new: MeetingRecord) -> bool:

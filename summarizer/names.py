@@ -659,6 +659,24 @@ def series_in_text(text: str) -> frozenset[str]:
     return frozenset(name for pattern, name in _SERIES if pattern.search(key))
 
 
+_BESIDE = re.compile(
+    r"\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of\s+(?:the\s+)?([^,.;:!?]+)", re.IGNORECASE
+)
+
+
+@lru_cache(maxsize=16384)
+def hosting_events(text: str) -> frozenset[str]:
+    """The known series a text names only as the event something is held beside ("on the sidelines of")."""
+    return frozenset(name for match in _BESIDE.finditer(text) for name in series_in_text(match.group(1)))
+
+
+@lru_cache(maxsize=16384)
+def series_named_by(text: str) -> frozenset[str]:
+    """The known series a text names as what a meeting is, not as the event it is held beside."""
+    named = series_in_text(text)
+    return series_in_text(_BESIDE.sub(" ", text)) if named and _BESIDE.search(text) else named
+
+
 def _acronym(name: str) -> str:
     return "".join(w[0] for w in re.findall(r"[0-9a-z]+", fold(name)) if w not in _SMALL_WORDS)
 

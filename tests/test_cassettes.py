@@ -69,14 +69,21 @@ def test_seeds_end_to_end(seeds_dir: Path, tmp_path: Path, model_base_url: str) 
     assert [r.status for r in rows] == ["ok"] * 5, [r.error for r in rows]
 
     paris = [m for m in _meetings_on(doc, "2025-03-27") if m.date.precision == "day"]
-    assert any({"002", "004"} <= _articles(m) and m.location.city == "Paris" for m in paris), [
-        (m.title, m.location, _articles(m)) for m in paris
-    ]
-    # Both reports of the 10 July meeting are dated right: 000 at Northwood, 001 in Rome. The recorded 1.5B
-    # answer for 001 files that meeting under the Ukraine Recovery Conference, so the two do not merge and
-    # the Rome/Northwood conflict does not show (a known miss, see CHANGELOG).
-    july = {(m.location.city, frozenset(_articles(m))) for m in _meetings_on(doc, "2025-07-10")}
-    assert ("Northwood", frozenset({"000"})) in july and ("Rome", frozenset({"001"})) in july, july
+    summit = [m for m in paris if m.series == "Coalition of the Willing"]
+    assert len(summit) == 1, [(m.title, m.series, _articles(m)) for m in paris]
+    # 002 and 004 report the summit; 003 mentions it in a photo caption.
+    assert {"002", "003", "004"} <= _articles(summit[0]) and summit[0].location.city == "Paris"
+    # The Zelenskyy-Macron bilateral before the summit stays a meeting of its own.
+    bilateral = [m for m in paris if m.meeting_type == "bilateral_meeting"]
+    assert bilateral and all(m.id != summit[0].id for m in bilateral)
+
+    # 10 July: 000 reports it from Northwood, 001 from Rome (a hybrid meeting); one meeting, and the
+    # disagreement about the place is shown with the articles on each side.
+    (july,) = [m for m in _meetings_on(doc, "2025-07-10") if m.series == "Coalition of the Willing"]
+    assert {"000", "001"} <= _articles(july), _articles(july)
+    (place,) = [c for c in july.conflicts if c.field == "location"]
+    sides = {v.value.split(",")[0]: {a[:3] for a in v.article_ids} for v in place.values}
+    assert sides == {"Rome": {"001"}, "Northwood": {"000"}}, sides
     london = _meetings_on(doc, "2025-10-24")
     assert any(m.location.city == "London" for m in london), [(m.title, m.location) for m in london]
     shown = [q for m in doc.meetings for q in m.quotes]

@@ -448,9 +448,17 @@ def test_without_cited_sentences_the_date_phrase_finds_the_evidence(seeds_dir: P
         prepared, meetings=[_meeting(title="Summit in Paris", date_text="next Thursday")]
     ).meetings
     assert meeting.evidence and all("next Thursday" in e.text for e in meeting.evidence)
-    assert (
-        meeting.series is None
-    )  # the evidence names the coalition, but so do sentences about other meetings
+    # The one series the article places in Paris is the coalition's: the record takes it.
+    assert meeting.series == "Coalition of the Willing"
+    assert any(
+        "series Coalition of the Willing taken from the text" in w
+        for w in _ground(
+            prepared, meetings=[_meeting(title="Summit in Paris", date_text="next Thursday")]
+        ).warnings
+    )
+    # A bilateral in the same city does not: the coalition is what it is held before, not what it is.
+    bilateral = _meeting(title="Zelenskyy-Macron talks in Paris", type="bilateral_meeting", city="Paris")
+    assert _ground(prepared, meetings=[bilateral]).meetings[0].series is None
     titled = _ground(prepared, meetings=[_meeting(title="coalition of the willing summit")]).meetings[0]
     assert titled.series == "Coalition of the Willing"
 
@@ -557,3 +565,16 @@ def test_a_speaker_that_is_only_a_title_takes_the_wider_phrase_of_the_text(seeds
     number = next(c.id for c in prepared.candidates if "concrete outcomes" in c.text)
     result = _ground(prepared, quotes=[{"quote": number, "speaker": "President"}])
     assert result.quotes[0].speaker == "the Ukrainian president"
+
+
+def test_the_event_a_meeting_is_held_beside_is_not_its_series(seeds_dir: Path) -> None:
+    # The recorded 1.5B answer for 001: the coalition meeting in Rome filed under the recovery conference.
+    prepared = _seed(seeds_dir, "001")
+    record = _meeting(
+        title="Zelenskyy and Starmer meeting on the sidelines of Ukraine Recovery Conference",
+        type="conference", series="Ukraine Recovery Conference", city="Rome", date_text="on 10–11 July",
+    )  # fmt: skip
+    result = _ground(prepared, meetings=[record])
+    # The article places exactly one other series in Rome: the coalition's upcoming meeting.
+    assert result.meetings[0].series == "Coalition of the Willing"
+    assert any("the event it is held beside" in w for w in result.warnings)
