@@ -854,8 +854,11 @@ def meeting_facts(meeting: Meeting) -> str:
     lines = [f"Meeting: {meeting.title}", f"Type: {_TYPE_LABELS.get(meeting.meeting_type, 'Meeting')}"]
     if meeting.format:
         lines[-1] += f", {_FORMAT_LABELS[meeting.format]}"
-    lines.append(f"Date: {when}")
-    lines.append(f"Place: {_place(meeting) or 'not reported'}")
+    # Unknowns are left out: a small model turns "not reported" into prose ("held in not reported location").
+    if span is not None:
+        lines.append(f"Date: {when}")
+    if place := _place(meeting):
+        lines.append(f"Place: {place}")
     if meeting.series:
         lines.append(f"Series: {meeting.series}")
     _, history = _history(meeting)
@@ -869,9 +872,9 @@ def meeting_facts(meeting: Meeting) -> str:
         lines.append("Agenda: " + "; ".join(meeting.agenda))
     if meeting.outcomes:
         lines.append("Outcomes: " + "; ".join(meeting.outcomes))
-    lines.extend(c.text for c in _conflicts(meeting))
-    reports = len({s.article_id for s in meeting.sources})
-    lines.append(f"Reported by {reports} article{'' if reports == 1 else 's'}")
+    for conflict in _conflicts(meeting):  # which article says what is in the briefing, not the paragraph
+        values = [v.value for c in meeting.conflicts if c.field == conflict.field for v in c.values]
+        lines.append(f"Sources disagree on the {conflict.label}: {' or '.join(values)}")
     return "\n".join(lines)
 
 

@@ -18,12 +18,16 @@ from typer.testing import CliRunner
 from summarizer.api import asummarize
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.models import Meeting, MeetingsDocument
+from summarizer.models import ArticleExtraction, Meeting, MeetingsDocument
+from summarizer.pipeline import Item, finish_document
+from summarizer.sources import load_inputs
+from summarizer.store import Store
 
-from .conftest import CASSETTES, RECORDING, SECRET_PATTERNS
+from .conftest import CASSETTES, RECORDING, SECRET_PATTERNS, SEEDS
 
 RECORDED_MODEL = "qwen2.5-coder-1.5b"
 CASSETTE = CASSETTES / "test_seeds_end_to_end.yaml"
+ASSIST_CASSETTE = CASSETTES / "test_judge_and_narrative.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +163,71 @@ def test_changed_prompt_fails_with_the_rerecord_instruction(
     assert row["status"] == "failed"
     assert f"prompt {changed.key} was not recorded" in row["error"]
     assert "make record" in row["error"]
+
+
+# --- the optional model steps, recorded over the replayed extractions ------------------------------
+
+
+@pytest.fixture(scope="module")
+def replayed_rows(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Item], list[ArticleExtraction]]:
+    """The seeds' rows answered from the extraction cassette (outside any recording cassette)."""
+    store = tmp_path_factory.mktemp("replayed") / "store.sqlite3"
+    config = Config.build(replay=True, cassettes=CASSETTES, store=store, env={})
+    items = load_inputs([str(SEEDS)])
+    _, rows = asyncio.run(asummarize(items, config=config))  # type: ignore[arg-type]
+    return items, rows
+
+
+@pytest.mark.vcr
+def test_judge_and_narrative(
+    replayed_rows: tuple[list[Item], list[ArticleExtraction]], tmp_path: Path, model_base_url: str
+) -> None:
+    """The judge and the narrative on the real model: what `run --judge --narrative` sends."""
+    items, rows = replayed_rows
+    config = Config.build(
+        base_url=model_base_url, model=RECORDED_MODEL, store=tmp_path / "store.sqlite3", env={},
+        concurrency=1, max_retries=0, judge=True, narrative=True,
+    )  # fmt: skip
+    with Store(config.store_path) as store:
+        doc, lines = asyncio.run(finish_document(items, rows, config, store))
+    judge_line, narrative_line = lines
+    # The 10 July reports (Northwood and Rome) score in the uncertain band: the judge is asked about them.
+    assert "judge: 1 uncertain pairs, 1 asked" in judge_line and "unanswered" not in judge_line, judge_line
+    assert f"{len(doc.meetings)} paragraphs written" in narrative_line, narrative_line
+    for meeting in doc.meetings:
+        assert meeting.narrative is not None and meeting.narrative.model == RECORDED_MODEL
+        assert 3 <= len(meeting.narrative.text.split()) <= 90, meeting.narrative.text
+
+
+def test_assist_cassette_is_a_real_recording_of_the_current_prompts() -> None:
+    from vcr.persisters.filesystem import FilesystemPersister
+    from vcr.serializers import yamlserializer
+
+    from summarizer.prompting import load_prompt
+
+    requests, responses = FilesystemPersister.load_cassette(str(ASSIST_CASSETTE), yamlserializer)
+    keys = [json.loads(r.body)["prompt_cache_key"] for r in requests]
+    assert set(keys) == {load_prompt("judge").key, load_prompt("narrative").key}, (
+        "prompt changed since recording: run `make record`"
+    )
+    for response in responses:
+        body = json.loads(response["body"]["string"])
+        assert body["model"] == RECORDED_MODEL and body["usage"]["completion_tokens"] > 0
+
+
+def test_replay_cli_runs_the_judge_and_the_narrative_offline(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", str(SEEDS), "--out", str(out), "--replay", "--judge", "--narrative"]
+    result = CliRunner().invoke(app, [*args, "--cassettes", str(CASSETTES)])
+    assert result.exit_code == 0, result.output
+    assert "1 asked" in result.output and "unanswered" not in result.output
+    assert "without one" not in result.output
+    doc = MeetingsDocument.model_validate_json((out / "meetings.json").read_text())
+    assert doc.meetings and all(m.narrative is not None for m in doc.meetings)
+    briefing = (out / "briefing.md").read_text()
+    assert briefing.count("_Generated summary (qwen2.5-coder-1.5b)") == len(doc.meetings)
+    # A second run finds every verdict and paragraph in the store: no request at all, same briefing.
+    again = CliRunner().invoke(app, [*args, "--cassettes", str(tmp_path / "none")])
+    assert again.exit_code == 0, again.output
+    assert "0 asked, 1 from the store" in again.output and "0 paragraphs written" in again.output
+    assert (out / "briefing.md").read_text() == briefing
