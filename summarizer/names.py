@@ -272,7 +272,7 @@ _SURNAME_VARIANTS: dict[str, tuple[str, frozenset[str]]] = {
 
 _PARENS = re.compile(r"\([^)]*\)")
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-_POSSESSIVE = re.compile(r"'s$|'$", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"'s$|'+$", re.IGNORECASE)
 
 
 def _strip_roles(tokens: list[str]) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from summarizer.models import Location
@@ -252,6 +252,7 @@ def test_series_named_in_a_title() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=40))
+@example("0'`")  # two trailing apostrophes once lost one per pass
 def test_canonical_forms_are_fixed_points(text: str) -> None:
     person = canonical_person(text)
     assert canonical_person(person) == person or not person.strip()
