@@ -733,8 +733,11 @@ def _greedy(
             continue
         # Joining reports from two countries takes the strong side of the band, so that one ambiguous
         # pair cannot chain two real meetings in different places together.
+        if -neg >= high:
+            clusters.merge(ri, rj)
+            continue
         clash = clusters.place_clash(ri, rj) and not _series_day(items[i], items[j])
-        if -neg >= high or decide(-neg, items[i], items[j], strict=strict or clash):
+        if decide(-neg, items[i], items[j], strict=strict or clash):
             clusters.merge(ri, rj)
 
 
