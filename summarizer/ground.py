@@ -337,6 +337,12 @@ _TITLE_TYPES: tuple[tuple[re.Pattern[str], MeetingType], ...] = (
 _CANCELLED = re.compile(r"\b(cancel(l?ed|s)?|called off|scrapped)\b", re.I)
 _POSTPONED = re.compile(r"\b(postpone[ds]?|delayed|put off|rescheduled)\b", re.I)
 _SCHEDULED = re.compile(r"\b(scheduled|set for|slated)\b", re.I)
+# A meeting on the publication day that the article reports as begun or going on is held (under way).
+_UNDER_WAY = re.compile(
+    r"\b(?:starts|started|begins|began|has begun|opened|under ?way|(?:is|are) (?:jointly )?"
+    r"(?:hosting|holding|meeting|taking part)|took place|were held|was held|met)\b",
+    re.I,
+)
 
 
 def _type_from_title(title: str, model_type: MeetingType) -> MeetingType:
@@ -352,14 +358,20 @@ def _status(m: LLMMeeting, date: DateSpec, published: dt.date | None, context: s
         pattern = _CANCELLED if m.status == "cancelled" else _POSTPONED
         if pattern.search(context):
             return m.status
+    # "scheduled" is the article's word (scheduled, set for, slated); any other future meeting is announced.
+    said = m.status if m.status not in ("postponed", "cancelled") else "announced"
+    if said == "scheduled" and not _SCHEDULED.search(context):
+        said = "announced"
     if published is None or date.start is None or date.precision == "unknown":
-        return "announced" if m.status == "postponed" or m.status == "cancelled" else m.status
+        return said
     end = date.end or date.start
     if end < published:
         return "held"
     if date.start > published:
         return "scheduled" if _SCHEDULED.search(context) else "announced"
-    return m.status if m.status != "cancelled" else "announced"
+    if _UNDER_WAY.search(context):
+        return "held"
+    return said
 
 
 _APART = {"phone_call", "bilateral_meeting"}

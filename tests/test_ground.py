@@ -578,3 +578,26 @@ def test_the_event_a_meeting_is_held_beside_is_not_its_series(seeds_dir: Path) -
     # The article places exactly one other series in Rome: the coalition's upcoming meeting.
     assert result.meetings[0].series == "Coalition of the Willing"
     assert any("the event it is held beside" in w for w in result.warnings)
+
+
+def test_a_meeting_under_way_on_the_publication_day_is_held(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "002")  # published 2025-03-27: "are jointly hosting today's meeting"
+    hosting = next(s.id for s in prepared.sentences if "jointly hosting" in s.text)
+    today = _meeting(date_text="today", status="scheduled", evidence=[hosting])
+    (meeting,) = _ground(prepared, meetings=[today]).meetings
+    assert (meeting.date.start, meeting.status) == (dt.date(2025, 3, 27), "held")
+
+
+def test_scheduled_is_the_articles_word_not_the_models(seeds_dir: Path) -> None:
+    # 003 is undated, so only the words can decide: no "scheduled", "set for" or "slated" -> announced.
+    prepared = _seed(seeds_dir, "003")
+    brussels = next(s.id for s in prepared.sentences if "Brussels" in s.text)
+    undated = _meeting(title="Meeting in Brussels", status="scheduled", evidence=[brussels])
+    assert _ground(prepared, meetings=[undated]).meetings[0].status == "announced"
+    # 004 says the bilateral "is also scheduled": a future meeting with that word stays scheduled.
+    prepared = _seed(seeds_dir, "004")
+    said = next(s.id for s in prepared.sentences if "also scheduled" in s.text)
+    bilateral = _meeting(
+        type="bilateral_meeting", date_text="next Thursday", status="scheduled", evidence=[said]
+    )
+    assert _ground(prepared, meetings=[bilateral]).meetings[0].status == "scheduled"
