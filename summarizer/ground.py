@@ -595,6 +595,13 @@ def ground(
         if meeting_index == -1:
             warnings.append(f"{label}: meeting {q.meeting} does not exist; quote kept without a meeting")
             meeting_index = None
+        # A quote that names a series ("the upcoming meeting of the Coalition of the Willing") is about
+        # the article's one meeting of that series, whatever the model linked it to.
+        named = series_named_by(text)
+        about = [j for j, m in enumerate(meetings) if m.series is not None and m.series in named]
+        if len(about) == 1 and meeting_index != about[0]:
+            warnings.append(f"{label}: names {meetings[about[0]].series}; linked to meeting {about[0]}")
+            meeting_index = about[0]
         speaker = _blank_to_none(q.speaker) or hint
         wider = hint is not None and len(hint) > len(speaker or "") and fold(speaker or "") in fold(hint)
         if speaker is not None and hint and _bare_title(speaker) and (wider or not _bare_title(hint)):

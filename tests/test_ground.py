@@ -601,3 +601,14 @@ def test_scheduled_is_the_articles_word_not_the_models(seeds_dir: Path) -> None:
         type="bilateral_meeting", date_text="next Thursday", status="scheduled", evidence=[said]
     )
     assert _ground(prepared, meetings=[bilateral]).meetings[0].status == "scheduled"
+
+
+def test_a_quote_naming_a_series_goes_to_the_articles_meeting_of_that_series(seeds_dir: Path) -> None:
+    prepared = _seed(seeds_dir, "001")
+    number = next(c.id for c in prepared.candidates if "upcoming meeting of the Coalition" in c.text)
+    call = _meeting(title="Zelenskyy-Starmer call", type="phone_call", date_text="on 7 July")
+    rome = _meeting(title="Coalition meeting in Rome", type="multilateral_meeting", city="Rome")
+    result = _ground(prepared, meetings=[call, rome], quotes=[{"quote": number, "meeting": 0}])
+    assert result.meetings[1].series == "Coalition of the Willing"
+    assert result.quotes[0].meeting_index == 1
+    assert any("names Coalition of the Willing; linked to meeting 1" in w for w in result.warnings)
