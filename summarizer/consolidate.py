@@ -69,6 +69,7 @@ from .names import (
     canonical_series,
     fold,
     place_parts,
+    role_only,
     series_match,
     series_named_by,
 )
@@ -1111,7 +1112,7 @@ def _build(members: list[_Item], resolve: PersonResolver) -> Meeting:
                 continue
             seen_quotes.add((m.article_id, q.text))
             data = q.model_dump()
-            if q.speaker:
+            if q.speaker and not role_only(q.speaker):  # "the Ukrainian president" stays as written
                 data["speaker"] = resolve(q.speaker)
             quotes.append(MeetingQuote(**data, article_id=m.article_id))
 

@@ -328,6 +328,12 @@ def canonical_person(name: str) -> str:
     return bare
 
 
+def role_only(text: str) -> bool:
+    """Whether a "name" is only an office ("the Ukrainian president", "the official"): nobody to resolve."""
+    words = [fold(w).strip(".,") for w in canonical_person(text).split()]
+    return bool(words) and all(w in _ROLE_WORDS for w in words)
+
+
 def _surname_key(canonical: str) -> str:
     return fold(canonical).split()[-1].strip(".")
 

@@ -610,3 +610,21 @@ def test_merging_is_order_independent_on_random_corpora(
     first, second = consolidate(rows), consolidate(shuffled)
     assert _dump(first) == _dump(second)
     assert sum(len(m.sources) for m in first) == sum(len(r.meetings) for r in rows)
+
+
+def test_a_speaker_given_only_by_office_is_kept_as_written() -> None:
+    row = A004.model_copy(
+        update={
+            "quotes": [
+                KeyQuote(
+                    text="concrete outcomes",
+                    speaker="the Ukrainian president",
+                    meeting_index=0,
+                    match="exact",
+                ),
+                KeyQuote(text="many issues", speaker="President Zelenskyy", meeting_index=0, match="exact"),
+            ]
+        }
+    )
+    (meeting,) = [m for m in consolidate([row]) if m.quotes]
+    assert [q.speaker for q in meeting.quotes] == ["the Ukrainian president", "Volodymyr Zelenskyy"]
