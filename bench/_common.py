@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
-DATE = "2026-11-22"
+DATE = dt.date.today().isoformat()
 MACHINE = "2 cores x86_64, Python 3.11"
 
 # --- synthetic news articles -------------------------------------------------------------------------

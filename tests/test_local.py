@@ -707,3 +707,78 @@ def test_real_server_does_not_outlive_a_sigterm_to_its_owner(model_cache: Path) 
     holder.send_signal(signal.SIGTERM)
     assert holder.wait(30) == 128 + signal.SIGTERM
     assert_gone(pid)
+
+
+# --- OpenMP wait policy and the faster grammar sampler ----------------------------------------------
+
+
+def test_cpus_idle_reads_busy_time_between_two_samples(monkeypatch: pytest.MonkeyPatch) -> None:
+    samples = iter([(100, 200), (195, 300)])  # 95 of 100 jiffies idle: 5 % busy
+    monkeypatch.setattr(local, "_cpu_times", lambda: next(samples))
+    assert local.cpus_idle(window=0)
+    samples = iter([(100, 200), (150, 300)])  # half busy
+    monkeypatch.setattr(local, "_cpu_times", lambda: next(samples))
+    assert not local.cpus_idle(window=0)
+    monkeypatch.setattr(local, "_cpu_times", lambda: None)  # no /proc/stat: assume busy
+    assert not local.cpus_idle(window=0)
+
+
+def test_workers_spin_only_on_an_idle_machine_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setattr(local, "cpus_idle", lambda: False)
+    assert local._child_env()["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setattr(local, "cpus_idle", lambda: True)
+    assert "OMP_WAIT_POLICY" not in local._child_env()
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.setattr(local, "cpus_idle", lambda: False)
+    assert local._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+@pytest.mark.local_model
+@real_model
+def test_greedy_grammar_sampler_gives_the_same_tokens_faster(
+    model_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llama_cpp
+
+    from summarizer import fastgrammar
+
+    llm = llama_cpp.Llama(
+        model_path=str(local.model_path("qwen2.5-coder-1.5b", model_cache)),
+        n_ctx=1024, n_threads=2, seed=1234, verbose=False,
+    )  # fmt: skip
+    schema = Place.model_json_schema()
+    messages = [
+        {"role": "system", "content": "Answer in JSON."},
+        {"role": "user", "content": "Where is the Eiffel Tower? Give the town and the country's ISO code."},
+    ]
+
+    def answer() -> tuple[str, float]:
+        llm.reset()  # no prompt-prefix reuse: both answers start from the same full prompt evaluation
+        started = time.perf_counter()
+        out: Any = llm.create_chat_completion(
+            messages=messages,  # type: ignore[arg-type]
+            response_format={"type": "json_object", "schema": schema},
+            temperature=0.0, max_tokens=48, repeat_penalty=1.1,
+        )  # fmt: skip
+        return str(out["choices"][0]["message"]["content"]), time.perf_counter() - started
+
+    plain, _ = answer()
+    monkeypatch.setattr(llama_cpp.Llama, "_init_sampler", llama_cpp.Llama._init_sampler)  # restored after
+    made: list[fastgrammar.GreedyGrammarSampler] = []
+    fastgrammar.install()
+    patched = llama_cpp.Llama._init_sampler
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        sampler = patched(self, *args, **kwargs)
+        if isinstance(sampler, fastgrammar.GreedyGrammarSampler):
+            made.append(sampler)
+        return sampler
+
+    monkeypatch.setattr(llama_cpp.Llama, "_init_sampler", spy)
+    fast, _ = answer()
+    assert fast == plain
+    Place.model_validate_json(fast)
+    (sampler,) = made
+    # Most steps take the unconstrained best token; only some need the whole-vocabulary filter.
+    assert sampler.tokens > 5 and sampler.full_filters < sampler.tokens
