@@ -657,8 +657,11 @@ def _child_env() -> dict[str, str]:
     # llama.cpp's OpenMP workers spin between steps by default: about a fifth faster on an idle machine,
     # but with any other load on a 2-core machine a spinning worker starves its peer and generation slows
     # several-fold (see docs/BENCHMARKS.md). So they spin only when the CPUs are idle as the server starts.
-    if "OMP_WAIT_POLICY" not in env and not cpus_idle():
-        env["OMP_WAIT_POLICY"] = "PASSIVE"
+    if "OMP_WAIT_POLICY" not in env:
+        idle = cpus_idle()
+        if not idle:
+            env["OMP_WAIT_POLICY"] = "PASSIVE"
+        log.info("local server: OpenMP workers %s", "spin (CPUs idle)" if idle else "passive (CPUs busy)")
     return env
 
 

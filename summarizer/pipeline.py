@@ -94,7 +94,10 @@ async def open_llm(config: Config, *, http_client: httpx2.AsyncClient | None = N
         from .local import LocalServer
 
         with LocalServer(config) as server:
-            llm = LLM(config.with_(base_url=server.base_url, model=server.model), http_client=http_client)
+            # The embedded server answers one request at a time; queueing more at it only slows it down
+            # (the five seeds: 147 s with 4 in flight, 127 s with 1, see docs/BENCHMARKS.md).
+            local = config.with_(base_url=server.base_url, model=server.model, concurrency=1)
+            llm = LLM(local, http_client=http_client)
             try:
                 yield llm
             finally:
