@@ -145,13 +145,19 @@ def install() -> None:
         greedy = kwargs.get("temp", 0.80) == 0.0 and kwargs.get("mirostat_mode", 0) == 0
         if args or grammar is None or not greedy or kwargs.get("logits_processor"):
             return original(self, *args, **kwargs)
-        return GreedyGrammarSampler(
-            self,
-            grammar,
-            repeat_penalty=kwargs.get("repeat_penalty", 1.0),
-            frequency_penalty=kwargs.get("frequency_penalty", 0.0),
-            presence_penalty=kwargs.get("presence_penalty", 0.0),
-        )
+        try:
+            return GreedyGrammarSampler(
+                self,
+                grammar,
+                repeat_penalty=kwargs.get("repeat_penalty", 1.0),
+                frequency_penalty=kwargs.get("frequency_penalty", 0.0),
+                presence_penalty=kwargs.get("presence_penalty", 0.0),
+            )
+        except (AttributeError, TypeError, ValueError):  # another llama-cpp-python's internals: its own way
+            log.warning(
+                "greedy grammar sampling unavailable; using llama-cpp-python's sampler", exc_info=True
+            )
+            return original(self, *args, **kwargs)
 
     setattr(llama_cpp.Llama, "_init_sampler", init_sampler)  # noqa: B010 - a patch, on purpose
     log.debug("greedy grammar sampling: the grammar checks the best token first")
