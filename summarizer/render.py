@@ -850,7 +850,7 @@ def meeting_facts(meeting: Meeting) -> str:
     span = _span(meeting.date)
     when = format_date(meeting.date)
     if span is not None and span[0] == span[1]:
-        when = f"{_WEEKDAYS[span[0].weekday()]} {when}"
+        when = f"{span[0]:%A} {when}"
     lines = [f"Meeting: {meeting.title}", f"Type: {_TYPE_LABELS.get(meeting.meeting_type, 'Meeting')}"]
     if meeting.format:
         lines[-1] += f", {_FORMAT_LABELS[meeting.format]}"
@@ -872,13 +872,10 @@ def meeting_facts(meeting: Meeting) -> str:
         lines.append("Agenda: " + "; ".join(meeting.agenda))
     if meeting.outcomes:
         lines.append("Outcomes: " + "; ".join(meeting.outcomes))
-    for conflict in _conflicts(meeting):  # which article says what is in the briefing, not the paragraph
-        values = [v.value for c in meeting.conflicts if c.field == conflict.field for v in c.values]
-        lines.append(f"Sources disagree on the {conflict.label}: {' or '.join(values)}")
+    # Which article says what is in the briefing, not in the paragraph.
+    for conflict, view in zip(meeting.conflicts, _conflicts(meeting), strict=True):
+        lines.append(f"Sources disagree on the {view.label}: {' or '.join(v.value for v in conflict.values)}")
     return "\n".join(lines)
-
-
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def render_markdown(doc: MeetingsDocument, *, as_of: dt.date | None = None) -> str:
