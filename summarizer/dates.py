@@ -684,10 +684,17 @@ def _combine(results: list[_Res]) -> _Res | None:
     return None
 
 
-def _resolve_span(text: str, focus: tuple[int, int] | None, anchor: _Anchor, fallback: Tense) -> _Res | None:
-    """Resolve the expressions in `text` that overlap `focus` (all of them when focus is None)."""
+def _resolve_span(
+    text: str,
+    focus: tuple[int, int] | None,
+    anchor: _Anchor,
+    fallback: Tense,
+    hits: list[_Hit] | None = None,
+) -> _Res | None:
+    """Resolve the expressions in `text` that overlap `focus` (all of them when focus is None);
+    `hits` is `_scan(text)` when the caller already has it."""
     results: list[_Res] = []
-    for hit in _scan(text):
+    for hit in _scan(text) if hits is None else hits:
         if focus is not None and (hit.end <= focus[0] or hit.start >= focus[1]):
             continue
         if _hedged(text, hit):
@@ -719,7 +726,8 @@ def _resolve(
     found = False
     if context:
         spans = _occurrences(phrase, context)
-        outcomes = {_resolve_span(context, span, anchor, None) for span in spans}
+        hits = _scan(context) if spans else []  # once, however often the phrase occurs
+        outcomes = {_resolve_span(context, span, anchor, None, hits) for span in spans}
         # Occurring twice with different readings, the phrase cannot say which one the model meant.
         found = bool(spans)
         resolved = outcomes.pop() if len(outcomes) == 1 else None

@@ -7,6 +7,8 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
@@ -83,6 +85,7 @@ def fold(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).translate(_FOLD_TABLE).lower()
 
 
+@lru_cache(maxsize=4)  # once per article, not once per quote; callers only read the result
 def _fold_with_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of the original character it came from."""
     out: list[str] = []
@@ -185,7 +188,7 @@ def _bare(word: str) -> str:
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
-def _token_found(token: str, words: set[str]) -> bool:
+def _token_found(token: str, words: AbstractSet[str]) -> bool:
     if token in words:
         return True
     # Transliteration variants: Zelensky / Zelenskyy / Zelenskiy.
@@ -200,15 +203,26 @@ def _bare_title(speaker: str) -> bool:
     return bool(words) and all(w in _TITLE_WORDS or w in _STOP for w in words)
 
 
+# Grounding asks these about the same article once per quote and per participant: compute them once.
+@lru_cache(maxsize=4)
+def _plain_text(text: str) -> str:
+    return " ".join(_plain(text).split())
+
+
+@lru_cache(maxsize=4)
+def _plain_words(text: str) -> frozenset[str]:
+    return frozenset(_bare(w) for w in _WORD.findall(_plain_text(text)))
+
+
 def speaker_in_text(speaker: str, text: str) -> bool:
     """Whether the article names `speaker`: full form, surname alone, or a role phrase ("the official")."""
     wanted = " ".join(_plain(speaker).split()).strip(" ,.")
     if not wanted:
         return False
-    plain = " ".join(_plain(text).split())
+    plain = _plain_text(text)
     if wanted not in _STOP and re.search(rf"(?<!\w){re.escape(wanted)}(?!\w)", plain):
         return True
-    words = {_bare(w) for w in _WORD.findall(plain)}
+    words = _plain_words(text)
     raw = _WORD.findall(speaker)
     names = [_bare(r) for r in raw if r[:1].isupper() and _bare(r) not in _TITLE_WORDS | _STOP]
     roles = [_bare(r) for r in raw if _bare(r) not in _STOP and _bare(r) not in names]
@@ -246,10 +260,15 @@ _ABBREVIATIONS = {"pm": "prime minister", "fm": "foreign minister"}
 _ABBREVIATION = re.compile(r"(?<!\w)(?:pm|fm)(?!\w)")
 
 
+@lru_cache(maxsize=4)
+def _role_text(text: str) -> str:
+    return _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group()], _plain_text(text))
+
+
 def role_in_text(name: str, role: str, text: str) -> bool:
     """Whether the article gives `name` this `role`: the role's words just before the name ("British Prime
     Minister Keir Starmer") or in an apposition just after it ("Macron, the French president,")."""
-    plain = _ABBREVIATION.sub(lambda m: _ABBREVIATIONS[m.group()], " ".join(_plain(text).split()))
+    plain = _role_text(text)
     words = [_bare(w) for w in _WORD.findall(role) if _bare(w) not in _STOP]
     if not words:
         return False

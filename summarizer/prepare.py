@@ -216,7 +216,6 @@ _OPEN_CLOSE = {
 _AFTER_CLOSE = set(".,;:!?)]}—–-…'’")
 _BEFORE_OPEN = set("([{—–-/:")
 _DASH_ATTRIBUTION = re.compile(r"([.!?…][\"”’]?)[ \t]+[-–—][ \t]+")
-_DASH_SPEAKER = re.compile(rf"{_SPEAKER}\s+(?:{_ADVERB}\s+)*{_VERB}\b")
 
 
 @dataclass
@@ -312,7 +311,7 @@ def _long_enough(text: str, start: int, end: int, raw_end: int) -> bool:
 def _dash_candidates(text: str, ctx: _Context) -> Iterator[tuple[int, int, str | None]]:
     """Statements attributed after a dash: "… next steps. - the official told the publication"."""
     for m in _DASH_ATTRIBUTION.finditer(text):
-        who = _DASH_SPEAKER.match(text, m.end())
+        who = _SAYS.match(text, m.end())
         if not who:
             continue
         line_start = text.rfind("\n", 0, m.start()) + 1

@@ -216,14 +216,13 @@ def _strip_header(lines: list[str], title: str | None) -> tuple[list[str], str |
     has_body = first_body < len(lines)
     drop: set[int] = set()
     keep: dict[int, str] = {}
-    detect = title is None
     for pos, (i, line) in enumerate(header):
         following = header[pos + 1][1] if pos + 1 < len(header) else None
         if (title is not None and line.casefold() == title.casefold()) or (
             pos == 0 and _is_label(line, following)
         ):
             drop.add(i)
-        elif detect and title is None and _is_headline(line) and (following is not None or has_body):
+        elif title is None and _is_headline(line) and (following is not None or has_body):
             title = line
             drop.add(i)
         elif _is_caption(line) and len(_words(_CAPTION_CREDIT.sub("", line))) >= 8:
