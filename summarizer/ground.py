@@ -65,22 +65,15 @@ _TYPO = str.maketrans(
 )
 
 
-def _fold_char(ch: str) -> str:
-    if ch == "…":
-        return "..."
-    return ch.translate(_TYPO).lower()
-
-
-_FOLD_TABLE = str.maketrans({**{chr(k): v for k, v in _TYPO.items()}, "…": "..."})
+# Capital sigma is mapped before lower-casing: str.lower() would give a word-final one its final form (ς),
+# which a character-by-character fold cannot, and both folds below must agree.
+_FOLD_TABLE = str.maketrans({**{chr(k): v for k, v in _TYPO.items()}, "…": "...", "Σ": "σ"})
 _SPACE_RUN = re.compile(r"\s+")
 
 
 def fold(text: str) -> str:
     """Text with typography, whitespace runs and case folded away, as used for 'normalized' matches."""
     text = unicodedata.normalize("NFC", text)
-    if "Σ" in text:
-        # str.lower() gives a word-final capital sigma its final form; the per-character fold does not.
-        return _fold_with_map(text)[0]
     # The same result as _fold_with_map without the per-character loop (it was a tenth of the client CPU).
     return _SPACE_RUN.sub(" ", text).translate(_FOLD_TABLE).lower()
 
@@ -99,7 +92,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
             in_space = True
             continue
         in_space = False
-        for piece in _fold_char(ch):
+        for piece in ch.translate(_FOLD_TABLE).lower():
             out.append(piece)
             index.append(i)
     return "".join(out), index
