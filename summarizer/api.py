@@ -12,14 +12,17 @@ import httpx2
 from .config import Config
 from .models import Article, ArticleExtraction, FailedInput, MeetingsDocument
 from .pipeline import extract_many, finish_document
-from .sources import load_inputs, parse_text
+from .sources import aread_inputs, parse_text
 from .store import Store
 
 
-def _items(inputs: Sequence[str | Path | Article]) -> list[Article | FailedInput]:
+async def _items(inputs: Sequence[str | Path | Article], store: Store) -> list[Article | FailedInput]:
     items: list[Article | FailedInput] = []
     for item in inputs:
-        items.extend([item] if isinstance(item, Article) else load_inputs([str(item)]))
+        if isinstance(item, Article):
+            items.append(item)
+        else:
+            items.extend((await aread_inputs([str(item)], store=store)).items)
     return items
 
 
@@ -32,8 +35,8 @@ async def asummarize(
     """Extract every input (cached ones from the store), consolidate (with the judge if `config.judge`),
     add narratives if `config.narrative`, and return the document and rows."""
     config = config or Config.build()
-    items = _items(inputs)
     with Store(config.store_path) as store:
+        items = await _items(inputs, store)
         rows = await extract_many(items, config, store, http_client=http_client)
         doc, _ = await finish_document(items, rows, config, store, http_client=http_client)
         store.put_document(doc)

@@ -17,6 +17,7 @@ import typer
 if TYPE_CHECKING:
     from .batch import BatchOptions
     from .config import Config
+    from .fetch import WebOptions
     from .llm import BatchInfo
     from .models import ArticleExtraction, MeetingsDocument
 
@@ -34,7 +35,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # --- shared options -------------------------------------------------------------------------------
 Inputs = Annotated[
-    list[str], typer.Argument(help="Files, directories (recursive), .json/.jsonl, or - for stdin.")
+    list[str],
+    typer.Argument(
+        help="Files, directories (recursive), .json/.jsonl, .html, URLs, RSS/Atom feeds, or - for stdin."
+    ),
+]
+EntriesSinceOpt = Annotated[
+    str | None, typer.Option("--since", help="Feed entries dated on or after YYYY-MM-DD only.")
+]
+LimitOpt = Annotated[int | None, typer.Option("--limit", min=1, help="At most N new entries per feed.")]
+AllEntriesOpt = Annotated[
+    bool, typer.Option("--all-entries", help="Read feed entries that an earlier run read too.")
+]
+IgnoreRobotsOpt = Annotated[
+    bool, typer.Option("--ignore-robots", help="Fetch pages even where robots.txt disallows it.")
+]
+FetchTimeoutOpt = Annotated[
+    float, typer.Option("--fetch-timeout", min=0.01, help="Seconds before fetching one URL times out.")
 ]
 ModelOpt = Annotated[str | None, typer.Option("--model", help="Model name [env: SUMMARIZER_MODEL].")]
 BaseUrlOpt = Annotated[
@@ -95,8 +112,8 @@ def _setup_logging(verbose: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
     root.propagate = False
-    # instructor and openai log their own retries; ours say it once, in one line.
-    for name in ("instructor", "openai", "httpx", "httpx2"):
+    # instructor and openai log their own retries, trafilatura its parsing troubles; ours say it once.
+    for name in ("instructor", "openai", "httpx", "httpx2", "trafilatura", "htmldate", "courlan"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
@@ -162,15 +179,37 @@ def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
     return "".join(row.model_dump_json(exclude={"cached", "sources"}) + "\n" for row in rows)
 
 
+def _web_options(
+    since: str | None, limit: int | None, all_entries: bool, ignore_robots: bool, fetch_timeout: float
+) -> WebOptions:
+    from .fetch import WebOptions
+
+    return WebOptions(
+        timeout=fetch_timeout,
+        robots=not ignore_robots,
+        since=_date_opt(since, "--since"),
+        limit=limit,
+        all_entries=all_entries,
+    )
+
+
 def _extract(
-    inputs: Sequence[str], config: Config, batch: BatchOptions | None = None
+    inputs: Sequence[str], config: Config, batch: BatchOptions | None = None, web: WebOptions | None = None
 ) -> tuple[list[Any], list[ArticleExtraction]]:
+    """Load and extract; ([], []) when the inputs were feeds with nothing new (said on stderr)."""
     from .pipeline import RunSummary, extract_many
     from .progress import Reporter
-    from .sources import load_inputs
+    from .sources import aread_inputs
     from .store import Store
 
-    items = load_inputs(inputs, stdin=sys.stdin)
+    with Store(config.store_path) as store:
+        loaded = asyncio.run(aread_inputs(inputs, stdin=sys.stdin, store=store, web=web))
+    for feed in loaded.feeds:
+        typer.echo(f"summarizer: {feed.line()}", err=True)
+    items = loaded.items
+    if not items and loaded.feeds:
+        typer.echo("summarizer: nothing new to read; no output written", err=True)
+        return [], []
     if not items:
         from .errors import InputError
 
@@ -192,6 +231,7 @@ def _extract(
             rows = asyncio.run(
                 extract_batch(items, config, store, options=batch, on_result=on_result, on_poll=on_poll)
             )
+        loaded.mark_read(store, {r.article.id for r in rows if r.status == "ok"})
     summary.seconds = (dt.datetime.now() - started).total_seconds()
     typer.echo(summary_line(summary, config), err=True)
     return items, rows
@@ -261,13 +301,21 @@ def run(
     poll_interval: PollOpt = 30.0,
     batch_max_requests: BatchRequestsOpt = 50_000,
     batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
+    since: EntriesSinceOpt = None,
+    limit: LimitOpt = None,
+    all_entries: AllEntriesOpt = False,
+    ignore_robots: IgnoreRobotsOpt = False,
+    fetch_timeout: FetchTimeoutOpt = 20.0,
 ) -> None:
-    """Extract, consolidate and render: OUT/extractions.jsonl, meetings.json, briefing.md, briefing.html."""
+    """Extract, consolidate and render: OUT/extractions.jsonl, meetings.json, briefing.md, briefing.html,
+    meetings.ics, meetings.csv and quotes.csv."""
     _setup_logging(verbose)
 
     def body() -> int:
         from .pipeline import finish_document
         from .render import render_html, render_json, render_markdown
+        from .render_csv import render_meetings_csv, render_quotes_csv
+        from .render_ics import render_ics
         from .store import Store
 
         config = _config(
@@ -277,7 +325,10 @@ def run(
             max_retries=max_retries, max_reasks=max_reasks, judge=judge, narrative=narrative,
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
-        items, rows = _extract(inputs, config, options)
+        web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        items, rows = _extract(inputs, config, options, web)
+        if not rows:
+            return 0
         # The rows are the expensive part: on disk before anything optional can fail.
         write_atomic(out / "extractions.jsonl", _jsonl(rows))
         with Store(config.store_path) as st:
@@ -287,6 +338,9 @@ def run(
             write_atomic(out / "meetings.json", render_json(doc))
             write_atomic(out / "briefing.md", render_markdown(doc))
             write_atomic(out / "briefing.html", render_html(doc))
+            write_atomic(out / "meetings.ics", render_ics(doc))
+            write_atomic(out / "meetings.csv", render_meetings_csv(doc))
+            write_atomic(out / "quotes.csv", render_quotes_csv(doc))
             st.put_document(doc)
         typer.echo(f"summarizer: wrote {out}/ ({len(doc.meetings)} meetings)", err=True)
         return 1 if any(r.status == "failed" for r in rows) else 0
@@ -315,6 +369,11 @@ def extract(
     poll_interval: PollOpt = 30.0,
     batch_max_requests: BatchRequestsOpt = 50_000,
     batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
+    since: EntriesSinceOpt = None,
+    limit: LimitOpt = None,
+    all_entries: AllEntriesOpt = False,
+    ignore_robots: IgnoreRobotsOpt = False,
+    fetch_timeout: FetchTimeoutOpt = 20.0,
 ) -> None:
     """Per-article records only, one JSON line per input article."""
     _setup_logging(verbose)
@@ -327,7 +386,10 @@ def extract(
             max_retries=max_retries, max_reasks=max_reasks,
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
-        _, rows = _extract(inputs, config, options)
+        web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        _, rows = _extract(inputs, config, options, web)
+        if not rows:
+            return 0
         write_atomic(out, _jsonl(rows))
         return 1 if any(r.status == "failed" for r in rows) else 0
 
@@ -419,7 +481,9 @@ def _date_opt(value: str | None, name: str) -> dt.date | None:
 @app.command()
 def brief(
     meetings: Annotated[Path | None, typer.Argument(help="meetings.json (or use --store).")] = None,
-    format: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    format: Annotated[
+        str, typer.Option("--format", help="md, html, json, ics, csv (meetings) or quotes-csv.")
+    ] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Output file (default: stdout).")] = None,
     from_store: Annotated[bool, typer.Option("--store", help="Use the latest run in the store.")] = False,
     store_path: Annotated[
@@ -448,9 +512,17 @@ def brief(
     def body() -> int:
         from .errors import InputError
         from .render import filter_meetings, render_html, render_json, render_markdown, render_template
+        from .render_csv import render_meetings_csv, render_quotes_csv
+        from .render_ics import render_ics
 
-        if format not in ("md", "html", "json"):
-            _fail(f"--format must be md, html or json, not {format!r}")
+        renderers: dict[str, Callable[[MeetingsDocument], str]] = {
+            "md": render_markdown, "html": render_html, "json": render_json, "ics": render_ics,
+            "csv": render_meetings_csv, "quotes-csv": render_quotes_csv,
+        }  # fmt: skip
+        if format not in renderers:
+            _fail(f"--format must be one of {', '.join(renderers)}, not {format!r}")
+        if template is not None and format in ("ics", "csv", "quotes-csv"):
+            _fail(f"--template does not apply to --format {format}")
         if meetings is None and not from_store:
             _fail("give a meetings.json or --store")
         doc = _load_document(None if from_store else meetings, store_path)
@@ -475,7 +547,6 @@ def brief(
                 raise InputError(f"{template}: cannot read the template: {exc.strerror}") from exc
             rendered = render_template(doc, text, html=format == "html")
         else:
-            renderers = {"md": render_markdown, "html": render_html, "json": render_json}
             rendered = renderers[format](doc)
         if out is None:
             sys.stdout.write(rendered)

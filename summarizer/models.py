@@ -43,6 +43,7 @@ class Article(_Model):
     published: dt.date | None = None
     title: str | None = None
     url: str | None = None
+    site: str | None = None
     text: str
     warnings: tuple[str, ...] = ()
 
@@ -270,6 +271,7 @@ class SourceArticle(ArticleRef):
     """An article as carried in meetings.json so a briefing can be rebuilt from it alone."""
 
     url: str | None = None
+    site: str | None = None
     text: str | None = None
     status: ArticleStatus = "ok"
     error: str | None = None

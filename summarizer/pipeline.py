@@ -274,8 +274,11 @@ def build_document(
     for item, row in zip(items, rows, strict=True):
         text = item.text if isinstance(item, Article) else None
         url = item.url if isinstance(item, Article) else None
+        site = item.site if isinstance(item, Article) else None
         articles.append(
-            SourceArticle(**row.article.model_dump(), url=url, text=text, status=row.status, error=row.error)
+            SourceArticle(
+                **row.article.model_dump(), url=url, site=site, text=text, status=row.status, error=row.error
+            )
         )
     from . import __version__
 

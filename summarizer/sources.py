@@ -1,7 +1,8 @@
-"""Turn input files, directories, JSON records and stdin into clean Article objects."""
+"""Turn files, directories, JSON records, stdin, HTML pages, URLs and feeds into clean Article objects."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import json
@@ -10,17 +11,26 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import InputError
 from .models import Article, FailedInput
+
+if TYPE_CHECKING:
+    from .fetch import WebOptions
+    from .store import Store
+    from .websources import EntryRead, FeedReport, Loaded
 
 log = logging.getLogger("summarizer")
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl"})
-INPUT_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+# Feed files are read only when named; in a directory an .xml file is as likely a sitemap as a feed.
+FEED_SUFFIXES = frozenset({".rss", ".atom", ".xml"})
+INPUT_SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES
 
 Item = Article | FailedInput
 
@@ -361,24 +371,142 @@ class _IdAllocator:
 # --- loading ---------------------------------------------------------------------------------------
 
 
-def load_inputs(inputs: Sequence[str], *, stdin: TextIO | None = None) -> list[Item]:
-    """Every article named by `inputs`; per-file problems become FailedInput, a missing path raises."""
+def is_url(name: str) -> bool:
+    return name[:8].lower().startswith(("http://", "https://"))
+
+
+@dataclass
+class LoadedInputs:
+    """The articles of a run in input order, and where feed entries among them came from."""
+
+    items: list[Item] = field(default_factory=list)
+    # article id -> the feed entry it was read from (marked read once its extraction is ok)
+    entries: dict[str, EntryRead] = field(default_factory=dict)
+    feeds: list[FeedReport] = field(default_factory=list)
+
+    def mark_read(self, store: Store, ok_ids: set[str]) -> None:
+        """Record the feed entries whose articles came out ok, so the next run of the feed skips them."""
+        done = [(e.feed, e.key, e.link) for article_id, e in self.entries.items() if article_id in ok_ids]
+        if done:
+            store.mark_entries_seen(done)
+
+
+def load_inputs(
+    inputs: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    store: Store | None = None,
+    web: WebOptions | None = None,
+) -> list[Item]:
+    """Every article named by `inputs`; per-file problems become FailedInput, a missing path raises.
+
+    URLs and feeds are fetched (see `aread_inputs`, which async callers use instead).
+    """
     ids = _IdAllocator()
-    items: list[Item] = []
+    slots, remote = _plan(inputs, stdin, ids)
+    result = LoadedInputs()
+    fetched = asyncio.run(_fetch_all(remote, store, web, result.feeds)) if remote else []
+    return _assemble(result, slots, fetched, ids).items
+
+
+async def aread_inputs(
+    inputs: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    store: Store | None = None,
+    web: WebOptions | None = None,
+) -> LoadedInputs:
+    """`load_inputs` for async callers, with the feed entries read (see LoadedInputs.mark_read).
+
+    URLs and feeds are fetched concurrently (politely: see fetch.py); ids are still given in input order.
+    """
+    ids = _IdAllocator()
+    slots, remote = _plan(inputs, stdin, ids)
+    result = LoadedInputs()
+    fetched = await _fetch_all(remote, store, web, result.feeds) if remote else []
+    return _assemble(result, slots, fetched, ids)
+
+
+# A slot is the articles of one local input, or the index of a URL or feed file fetched afterwards.
+_Slot = list[Item] | int
+
+
+def _plan(
+    inputs: Sequence[str], stdin: TextIO | None, ids: _IdAllocator
+) -> tuple[list[_Slot], list[str | Path]]:
+    slots: list[_Slot] = []
+    remote: list[str | Path] = []
     for name in inputs:
         if name == "-":
             stream = stdin if stdin is not None else sys.stdin
-            items.append(_from_text(stream.read(), [], raw_id="stdin", source="<stdin>", ids=ids))
+            slots.append([_from_text(stream.read(), [], raw_id="stdin", source="<stdin>", ids=ids)])
+            continue
+        if is_url(name):
+            _require_web(name)
+            slots.append(len(remote))
+            remote.append(name)
             continue
         path = Path(name)
         if not path.exists():
             raise InputError(f"{name}: no such file or directory")
+        if path.is_file() and path.suffix.lower() in FEED_SUFFIXES:
+            _require_web(name)
+            slots.append(len(remote))
+            remote.append(path)
+            continue
         files = _walk(path) if path.is_dir() else [path]
         if path.is_dir() and not files:
-            log.warning("%s: no .txt, .md, .json or .jsonl files found", name)
+            log.warning("%s: no .txt, .md, .json, .jsonl or .html files found", name)
+        loaded: list[Item] = []
         for file in files:
-            items.extend(_load_file(file, ids))
-    return items
+            loaded.extend(_load_file(file, ids))
+        slots.append(loaded)
+    return slots, remote
+
+
+def _assemble(
+    result: LoadedInputs, slots: list[_Slot], fetched: list[list[Loaded]], ids: _IdAllocator
+) -> LoadedInputs:
+    for slot in slots:
+        if not isinstance(slot, int):
+            result.items.extend(slot)
+            continue
+        for found in fetched[slot]:
+            item = found.item.model_copy(update={"id": ids.take(found.raw_id)})
+            result.items.append(item)
+            if found.entry is not None:
+                result.entries[item.id] = found.entry
+    return result
+
+
+def _require_web(name: str) -> None:
+    from .webpage import require_web
+
+    require_web(name)
+
+
+async def _fetch_all(
+    remote: Sequence[str | Path], store: Store | None, web: WebOptions | None, reports: list[FeedReport]
+) -> list[list[Loaded]]:
+    from .fetch import Fetcher, WebOptions
+    from .websources import load_feed, load_url
+
+    async with Fetcher(web or WebOptions(), store) as fetcher:
+
+        async def one(name: str | Path) -> list[Loaded]:
+            if isinstance(name, str):
+                return await load_url(fetcher, name, reports)
+            try:
+                body = name.read_bytes()
+            except OSError as exc:
+                from .websources import Loaded
+
+                error = f"{name}: cannot read ({exc.strerror})"
+                return [Loaded(name.stem, FailedInput(id=name.stem, source=str(name), error=error))]
+            feed = str(name.resolve())
+            return await load_feed(fetcher, body, feed=feed, base_url=None, reports=reports)
+
+        return list(await asyncio.gather(*(one(name) for name in remote)))
 
 
 def _walk(root: Path) -> list[Path]:
@@ -394,6 +522,9 @@ def _walk(root: Path) -> list[Path]:
 
 def _load_file(path: Path, ids: _IdAllocator) -> list[Item]:
     source = str(path)
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        _require_web(source)
     try:
         data = path.read_bytes()
         text, notes = decode(data, source)
@@ -405,12 +536,24 @@ def _load_file(path: Path, ids: _IdAllocator) -> list[Item]:
         ]
     except InputError as exc:
         return [FailedInput(id=ids.take(path.stem), source=source, error=str(exc))]
-    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return [_from_html(data, notes, path, ids)]
     if suffix == ".jsonl":
         return list(_from_jsonl(text, notes, path, ids))
     if suffix == ".json":
         return list(_from_json(text, notes, path, ids))
     return [_from_text(text, notes, raw_id=path.stem, source=source, ids=ids)]
+
+
+def _from_html(data: bytes, notes: list[str], path: Path, ids: _IdAllocator) -> Item:
+    from .webpage import parse_html
+
+    article_id = ids.take(path.stem)
+    try:
+        # The raw bytes, not our decoding: the page's own <meta charset> is what trafilatura reads.
+        return parse_html(data, id=article_id, source=str(path), warnings=tuple(notes))
+    except InputError as exc:
+        return FailedInput(id=article_id, source=str(path), error=str(exc))
 
 
 def _from_text(text: str, notes: list[str], *, raw_id: str, source: str, ids: _IdAllocator) -> Item:

@@ -1,4 +1,4 @@
-"""The SQLite store: articles, LLM calls, cached extractions and consolidated documents."""
+"""The SQLite store: articles, fetched pages, feed entries, LLM calls, cached extractions and documents."""
 
 from __future__ import annotations
 
@@ -46,6 +46,14 @@ CREATE TABLE IF NOT EXISTS batch_items (
     article_id TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (batch_id, custom_id)
 );
 CREATE INDEX IF NOT EXISTS batch_items_by_key ON batch_items (cache_key);
+CREATE TABLE IF NOT EXISTS fetched_pages (
+    url TEXT PRIMARY KEY, final_url TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
+    etag TEXT, last_modified TEXT, body BLOB NOT NULL, fetched TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feed_entries (
+    feed_url TEXT NOT NULL, entry_key TEXT NOT NULL, link TEXT NOT NULL, first_seen TEXT NOT NULL,
+    PRIMARY KEY (feed_url, entry_key)
+);
 """
 
 
@@ -78,6 +86,20 @@ class BatchItem:
     cache_key: str
     article_id: str
     chunk: int
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A response body kept by URL, with the validators a conditional GET sends back."""
+
+    url: str
+    final_url: str
+    status: int
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    body: bytes
+    fetched: str
 
 
 def _now() -> str:
@@ -295,3 +317,39 @@ class Store:
         return Article(
             id=row[0], source=row[1], sha256=sha256, published=published, title=row[3], text=row[4]
         )
+
+    # --- fetched pages and feed entries -----------------------------------------------------------
+
+    def get_page(self, url: str) -> FetchedPage | None:
+        row = self._db.execute(
+            "SELECT url, final_url, status, content_type, etag, last_modified, body, fetched"
+            " FROM fetched_pages WHERE url = ?",
+            (url,),
+        ).fetchone()
+        if row is None:
+            return None
+        url, final_url, status, content_type, etag, last_modified, body, fetched = row
+        return FetchedPage(url, final_url, status, content_type, etag, last_modified, bytes(body), fetched)
+
+    def put_page(self, page: FetchedPage) -> None:
+        with self._write() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO fetched_pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    page.url, page.final_url, page.status, page.content_type, page.etag,
+                    page.last_modified, page.body, page.fetched,
+                ),
+            )  # fmt: skip
+
+    def seen_entries(self, feed_url: str) -> set[str]:
+        """The keys of the entries of this feed that an earlier run read."""
+        rows = self._db.execute("SELECT entry_key FROM feed_entries WHERE feed_url = ?", (feed_url,))
+        return {str(row[0]) for row in rows}
+
+    def mark_entries_seen(self, entries: Sequence[tuple[str, str, str]]) -> None:
+        """Record (feed URL, entry key, link) triples so the next run of the feed skips them."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR IGNORE INTO feed_entries VALUES (?, ?, ?, ?)",
+                [(feed, key, link, _now()) for feed, key, link in entries],
+            )

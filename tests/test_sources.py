@@ -282,7 +282,8 @@ def test_directory_is_recursive_sorted_and_skips_hidden_and_other_files(tmp_path
     _write(tmp_path / "sub" / "c.txt", BODY)
     _write(tmp_path / ".hidden.txt", BODY)
     _write(tmp_path / ".git" / "d.txt", BODY)
-    _write(tmp_path / "page.html", "<p>x</p>")
+    _write(tmp_path / "picture.png", "PNG")
+    _write(tmp_path / "feed.xml", "<rss/>")  # a feed is read only when named, not found in a directory
     items = load_inputs([str(tmp_path)])
     assert [i.id for i in items] == ["a", "b", "c"]
     assert items[2].source == str(tmp_path / "sub" / "c.txt")
