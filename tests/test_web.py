@@ -367,6 +367,33 @@ def test_404_timeout_non_html_and_robots_each_fail_one_row_and_the_rest_goes_on(
     assert len(site.hits("/private/memo")) == 1
 
 
+def test_requests_to_one_host_are_bounded(site: NewsSite, tmp_path: Path) -> None:
+    body = (WEB / "summit-held.html").read_bytes()
+    for n in range(6):
+        site.route(f"/busy/{n}", body=body, content_type="text/html", delay=0.3)
+    urls = [site.url(f"/busy/{n}") for n in range(6)]
+    items = load_inputs(urls, web=WebOptions(per_host=2))
+    assert [type(i).__name__ for i in items] == ["Article"] * 6
+    assert site.max_in_flight == 2
+    site.max_in_flight = 0
+    load_inputs(urls, web=WebOptions(per_host=3))
+    assert site.max_in_flight == 3
+
+
+def test_a_failed_entry_is_read_again_next_run(site: NewsSite, model: FakeOpenAI, tmp_path: Path) -> None:
+    args = ("--base-url", model.base_url, "--model", "m")
+    page = site.routes.pop("/uk/2025/07/08/northwood-call")
+    first = run_cli("extract", site.url("/feed.xml"), "--out", str(tmp_path / "a.jsonl"), *args)
+    assert first.exit_code == 1
+    assert [r["status"] for r in rows_of(tmp_path / "a.jsonl")] == ["failed", "ok", "ok"]
+    site.routes["/uk/2025/07/08/northwood-call"] = page
+    second = run_cli("extract", site.url("/feed.xml"), "--out", str(tmp_path / "b.jsonl"), *args)
+    assert second.exit_code == 0, second.output
+    assert [(r["article"]["id"], r["status"]) for r in rows_of(tmp_path / "b.jsonl")] == [
+        ("northwood-call", "ok")
+    ]
+
+
 def test_size_cap_redirect_bound_and_credentials(site: NewsSite, tmp_path: Path) -> None:
     site.route("/huge", body=b"<html>" + b"a" * 50_000, content_type="text/html")
     for n in range(4):

@@ -51,6 +51,8 @@ class NewsSite:
         self.routes: dict[str, Route] = {}
         self._log: list[Hit] = []
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self.max_in_flight = 0  # the most requests the site was answering at one moment
         self._stop = threading.Event()
         site = self
 
@@ -123,8 +125,12 @@ class NewsSite:
             status = 304
         with self._lock:
             self._log.append(Hit(path, status, conditional, handler.headers.get("User-Agent", "")))
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
         if route is not None and route.delay:
             self._stop.wait(route.delay)
+        with self._lock:
+            self._in_flight -= 1
         body = b"" if route is None or status == 304 else route.body
         if route is None:
             body = b"<html><body><h1>Not found</h1></body></html>"
