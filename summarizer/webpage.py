@@ -76,19 +76,10 @@ def parse_html(
 
     Raises InputError when the page has no main text.
     """
-    import trafilatura
-
-    doc = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        # Recall over precision: a body sentence lost is a meeting lost; chrome that slips through is
-        # cut again by the text rules in sources.strip_chrome.
-        favor_recall=True,
-        include_comments=False,
-        include_tables=True,
-        date_extraction_params={"original_date": True, "extensive_search": False},
-    )
+    try:
+        doc = _extract(html, url)
+    except Exception as exc:  # a page that trips the parser is one failed row, never the whole batch
+        raise InputError(f"{source}: cannot read the page ({type(exc).__name__}: {exc})") from None
     text = getattr(doc, "text", None) or ""
     if not text.strip():
         raise InputError(f"{source}: no article text found in the page")
@@ -114,6 +105,22 @@ def parse_html(
         warnings=warnings,
     )  # fmt: skip
     return article.model_copy(update={"site": meta.site})
+
+
+def _extract(html: bytes | str, url: str | None) -> Any:
+    import trafilatura
+
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        # Recall over precision: a body sentence lost is a meeting lost; chrome that slips through is
+        # cut again by the text rules in sources.strip_chrome.
+        favor_recall=True,
+        include_comments=False,
+        include_tables=True,
+        date_extraction_params={"original_date": True, "extensive_search": False},
+    )
 
 
 def page_meta(html: bytes | str) -> PageMeta:

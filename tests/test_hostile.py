@@ -375,7 +375,7 @@ def test_article_ids_cannot_write_outside_out(tmp_path: Path) -> None:
     stored = {c for c in created if c.startswith(("store.sqlite3", "cache"))}
     assert created - stored == {
         "work", "work/out", "work/out/extractions.jsonl", "work/out/meetings.json", "work/out/briefing.md",
-        "work/out/briefing.html",
+        "work/out/briefing.html", "work/out/meetings.ics", "work/out/meetings.csv", "work/out/quotes.csv",
     }  # fmt: skip
     ids = [r["article"]["id"] for r in rows_of(out / "extractions.jsonl")]
     assert len(set(ids)) == len(evil)

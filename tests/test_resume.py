@@ -20,7 +20,10 @@ from .fakeserver import FakeOpenAI
 from .test_faults import marker_of, meeting_responder, per_article, rows_of, write_articles
 
 ARTICLES = 60
-OUTPUTS = {"extractions.jsonl", "meetings.json", "briefing.md", "briefing.html"}
+OUTPUTS = {
+    "extractions.jsonl", "meetings.json", "briefing.md", "briefing.html", "meetings.ics", "meetings.csv",
+    "quotes.csv",
+}  # fmt: skip
 
 
 def command(articles: Path, out: Path, srv: FakeOpenAI) -> list[str]:

@@ -195,6 +195,14 @@ def test_meta_and_time_tags_are_the_fallback() -> None:
     assert (article.title, str(article.published)) == ("Ministers to meet", "2025-03-14")
 
 
+def test_a_page_with_no_article_text_is_a_failed_row(tmp_path: Path) -> None:
+    (tmp_path / "menu.html").write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    (tmp_path / "blank.html").write_text("<html><head><title>x</title></head><body></body></html>")
+    menu, blank = load_inputs([str(tmp_path / "menu.html"), str(tmp_path / "blank.html")])
+    assert getattr(menu, "error", "") == f"{tmp_path / 'menu.html'}: empty article"
+    assert getattr(blank, "error", "") == f"{tmp_path / 'blank.html'}: no article text found in the page"
+
+
 def test_html_files_in_a_directory_are_read_with_their_dates(tmp_path: Path) -> None:
     folder = tmp_path / "saved"
     (folder / "sub").mkdir(parents=True)
