@@ -107,7 +107,6 @@ class Fetcher:
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._all = asyncio.Semaphore(options.concurrency)
         self._robots: dict[str, asyncio.Task[urllib.robotparser.RobotFileParser | str]] = {}
-        self.requests = 0
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -146,7 +145,6 @@ class Fetcher:
         limit = self._hosts.setdefault(host, asyncio.Semaphore(self.options.per_host))
         started = time.perf_counter()
         async with self._all, limit:
-            self.requests += 1
             try:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     if response.status_code == 304 and held is not None:
@@ -172,8 +170,6 @@ class Fetcher:
                     body = await self._read_capped(response, shown)
             except httpx2.TimeoutException:
                 raise FetchError(f"{shown}: timed out after {self.options.timeout:g} s") from None
-            except httpx2.TooManyRedirects:
-                raise FetchError(f"{shown}: too many redirects") from None
             except httpx2.HTTPError as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise FetchError(f"{shown}: cannot fetch ({reason})") from None
