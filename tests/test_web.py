@@ -563,3 +563,13 @@ def test_ics_events_by_precision_and_status() -> None:
     assert "Sources disagree on location.city: Rome vs Northwood" in description
     assert str(first["URL"]) == "https://news.example/a1"
     assert first.decoded("DTSTAMP").date() == day(2025, 7, 9)
+
+
+def test_the_library_reads_a_url_from_async_code(site: NewsSite, model: FakeOpenAI) -> None:
+    from summarizer import Config, summarize
+
+    doc = summarize(
+        [site.url("/world/2025/03/21/paris-summit")], config=Config.build(base_url=model.base_url, model="m")
+    )
+    assert [a.site for a in doc.articles] == ["The Daily Ledger"]
+    assert doc.meetings[0].date.start is not None and doc.meetings[0].date.start.isoformat() == "2025-03-27"
