@@ -92,7 +92,11 @@ async def load_url(fetcher: Fetcher, url: str, reports: list[FeedReport]) -> lis
         return await load_feed(fetcher, page.body, feed=source, base_url=page.final_url, reports=reports)
     if page.content_type not in HTML_TYPES:
         return [
-            _failed(url_raw_id(url), source, f"{source}: not an HTML page or a feed ({page.content_type})")
+            _failed(
+                url_raw_id(url),
+                source,
+                f"{source}: not an HTML page or a feed (content-type {page.content_type})",
+            )
         ]
     return [_page(page, source, None, None)]
 

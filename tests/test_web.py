@@ -316,6 +316,28 @@ def test_a_new_entry_in_the_feed_is_the_only_one_read(
     assert {h.path for h in site.log} == {"/robots.txt", "/feed.xml", "/uk/2025/07/08/northwood-call"}
 
 
+def test_an_atom_feed_served_as_plain_xml(site: NewsSite, tmp_path: Path) -> None:
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title>Westminster Wire</title>
+  <id>tag:wire.example,2025:feed</id>
+  <updated>2025-07-08T07:30:00Z</updated>
+  <entry>
+    <title>Starmer to chair coalition video call</title>
+    <id>tag:wire.example,2025:northwood</id>
+    <link rel="alternate" href="{site.base}/uk/2025/07/08/northwood-call"/>
+    <published>2025-07-08T07:30:00Z</published>
+  </entry>
+</feed>"""
+    site.route("/atom", body=atom.encode(), content_type="application/xml")
+    (item,) = load_inputs([site.url("/atom")])
+    assert getattr(item, "site", None) == "Westminster Wire"  # the page names no site; its feed does
+    assert str(getattr(item, "published", None)) == "2025-07-08"
+    site.route("/sitemap.xml", body=b"<?xml version='1.0'?><urlset/>", content_type="application/xml")
+    (bad,) = load_inputs([site.url("/sitemap.xml")])
+    assert getattr(bad, "error", "").endswith("not an HTML page or a feed (content-type application/xml)")
+
+
 def test_since_and_limit_choose_feed_entries(site: NewsSite, tmp_path: Path) -> None:
     feed = tmp_path / "desk.rss"
     feed.write_bytes(feed_xml(site))
