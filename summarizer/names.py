@@ -7,8 +7,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 
 from .models import Location
+from .places import world_places
 
 __all__ = [
     "PersonResolver",
@@ -16,8 +18,11 @@ __all__ = [
     "canonical_person",
     "canonical_place",
     "canonical_series",
+    "dateline_place",
     "fold",
+    "place_in_text",
     "place_parts",
+    "places_in_text",
     "series_in_text",
     "series_match",
 ]
@@ -410,7 +415,13 @@ class PersonResolver:
 
 # --- places -----------------------------------------------------------------------------------------
 
-# The gazetteer: folded alias -> (kind, canonical name, city, country). Venues carry their city.
+# Hand rows: folded alias -> (kind, canonical name, city, country). They win over the world table
+# (places.py: GeoNames cities of 15,000 people or more, ISO 3166-2 regions). Only two kinds belong here:
+# venues, which no maintained gazetteer of cities lists, and places the world table lacks or gets wrong
+# for this project: towns under 15,000 people where meetings are held (Northwood, Kananaskis, Ramstein,
+# Bürgenstock, Davos, Portorož, Palm Beach; GeoNames' Northwood and Palm Beach of that size are in the
+# US and Australia), and names whose spelling the briefings already use ("New York", not GeoNames'
+# "New York City"; "Chișinău", not "Chisinau"; "Washington" the city, not the state; "the Vatican").
 _GAZETTEER_ROWS: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] = (
     # kind, canonical name, city, country, extra aliases
     ("venue", "Élysée Palace", "Paris", "France", ("elysee", "palais de l'elysee", "elysee palace")),
@@ -437,15 +448,7 @@ _GAZETTEER_ROWS: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] =
     ("venue", "Ramstein Air Base", "Ramstein", "Germany", ("ramstein airbase",)),
     ("venue", "Bürgenstock Resort", "Bürgenstock", "Switzerland", ()),
     ("venue", "Dolmabahçe Palace", "Istanbul", "Türkiye", ()),
-    ("city", "Paris", "Paris", "France", ()),
-    ("city", "London", "London", "United Kingdom", ()),
     ("city", "Northwood", "Northwood", "United Kingdom", ()),
-    ("city", "Rome", "Rome", "Italy", ("roma",)),
-    ("city", "Kyiv", "Kyiv", "Ukraine", ("kiev", "kyiv city")),
-    ("city", "Lviv", "Lviv", "Ukraine", ("lvov",)),
-    ("city", "Odesa", "Odesa", "Ukraine", ("odessa",)),
-    ("city", "Brussels", "Brussels", "Belgium", ("bruxelles",)),
-    ("city", "Budapest", "Budapest", "Hungary", ()),
     (
         "city",
         "Washington",
@@ -454,52 +457,13 @@ _GAZETTEER_ROWS: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] =
         ("washington dc", "washington d.c.", "washington, d.c."),
     ),
     ("city", "New York", "New York", "United States", ("new york city", "nyc")),
-    ("city", "Anchorage", "Anchorage", "United States", ()),
     ("city", "Palm Beach", "Palm Beach", "United States", ()),
-    ("city", "Berlin", "Berlin", "Germany", ()),
-    ("city", "Munich", "Munich", "Germany", ("munchen",)),
     ("city", "Ramstein", "Ramstein", "Germany", ()),
-    ("city", "Warsaw", "Warsaw", "Poland", ("warszawa",)),
-    ("city", "Madrid", "Madrid", "Spain", ()),
-    ("city", "Lisbon", "Lisbon", "Portugal", ("lisboa",)),
-    ("city", "Vienna", "Vienna", "Austria", ("wien",)),
-    ("city", "Prague", "Prague", "Czechia", ("praha",)),
-    ("city", "Bratislava", "Bratislava", "Slovakia", ()),
-    ("city", "Ljubljana", "Ljubljana", "Slovenia", ()),
     ("city", "Portorož", "Portorož", "Slovenia", ()),
-    ("city", "Zagreb", "Zagreb", "Croatia", ()),
-    ("city", "Bucharest", "Bucharest", "Romania", ()),
-    ("city", "Sofia", "Sofia", "Bulgaria", ()),
-    ("city", "Athens", "Athens", "Greece", ()),
-    ("city", "Helsinki", "Helsinki", "Finland", ()),
-    ("city", "Stockholm", "Stockholm", "Sweden", ()),
-    ("city", "Oslo", "Oslo", "Norway", ()),
-    ("city", "Copenhagen", "Copenhagen", "Denmark", ()),
-    ("city", "Tallinn", "Tallinn", "Estonia", ()),
-    ("city", "Riga", "Riga", "Latvia", ()),
-    ("city", "Vilnius", "Vilnius", "Lithuania", ()),
-    ("city", "Dublin", "Dublin", "Ireland", ()),
-    ("city", "Amsterdam", "Amsterdam", "Netherlands", ()),
-    ("city", "The Hague", "The Hague", "Netherlands", ("hague", "den haag")),
-    ("city", "Luxembourg", "Luxembourg", "Luxembourg", ()),
-    ("city", "Bern", "Bern", "Switzerland", ("berne",)),
-    ("city", "Geneva", "Geneva", "Switzerland", ("geneve",)),
     ("city", "Davos", "Davos", "Switzerland", ()),
     ("city", "Bürgenstock", "Bürgenstock", "Switzerland", ()),
-    ("city", "Ottawa", "Ottawa", "Canada", ()),
-    ("city", "Tokyo", "Tokyo", "Japan", ()),
-    ("city", "Beijing", "Beijing", "China", ("peking",)),
-    ("city", "Moscow", "Moscow", "Russia", ()),
-    ("city", "Minsk", "Minsk", "Belarus", ()),
-    ("city", "Ankara", "Ankara", "Türkiye", ()),
-    ("city", "Istanbul", "Istanbul", "Türkiye", ()),
-    ("city", "Chișinău", "Chișinău", "Moldova", ("kishinev",)),
-    ("city", "Tbilisi", "Tbilisi", "Georgia", ()),
-    ("city", "Jeddah", "Jeddah", "Saudi Arabia", ("jiddah",)),
-    ("city", "Riyadh", "Riyadh", "Saudi Arabia", ()),
-    ("city", "Doha", "Doha", "Qatar", ()),
-    ("city", "Abu Dhabi", "Abu Dhabi", "United Arab Emirates", ()),
-    ("city", "Tirana", "Tirana", "Albania", ()),
+    ("city", "Kananaskis", "Kananaskis", "Canada", ()),
+    ("city", "Chișinău", "Chișinău", "Moldova", ("kishinev", "chisinau")),
     ("city", "Vatican City", "Vatican City", "Vatican City", ("the vatican", "vatican")),
 )
 
@@ -528,6 +492,74 @@ def _gazetteer() -> tuple[dict[str, tuple[str, str, str | None, str]], tuple[tup
     return table, tuple((_padded(k), k) for k in ordered)
 
 
+class _Place(NamedTuple):
+    """One thing a place name can denote: a hand row, a country, or a row of the world table."""
+
+    kind: str  # "venue", "city", "region" or "country"
+    name: str
+    city: str | None  # the city a venue or city is in; None for a region or a country
+    country: str
+    population: int = 0
+    capital: bool = False
+    english_word: bool = False
+    hand: bool = False
+
+
+# Aliases in _COUNTRY_ALIASES that name a country; the rest are adjectives ("French"), not places.
+_COUNTRY_NAME_ALIASES = frozenset(
+    {
+        "uk",
+        "u.k.",
+        "britain",
+        "great britain",
+        "england",
+        "scotland",
+        "wales",
+        "northern ireland",
+        "us",
+        "u.s.",
+        "u.s",
+        "usa",
+        "u.s.a.",
+        "america",
+        "united states of america",
+        "holland",
+        "turkey",
+        "uae",
+    }
+)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    """Place keys of country names (not demonyms, not ISO codes) -> the preferred country name."""
+    names, _ = _country_index()
+    demonyms = set(_COUNTRY_ALIASES) - _COUNTRY_NAME_ALIASES
+    return {_place_key(name): country for name, country in names.items() if name not in demonyms}
+
+
+@lru_cache(maxsize=65536)
+def _places_named(key: str) -> tuple[_Place, ...]:
+    """What a place key can denote, the reading to take without other evidence first.
+
+    A hand row wins; then a country (a city-state is its city: "Singapore"); then the world table's
+    cities, most populous first, and its regions.
+    """
+    table, _ = _gazetteer()
+    if key in table:
+        kind, canonical, city, country = table[key]
+        return (_Place(kind, canonical, city if kind == "venue" else canonical, country, hand=True),)
+    rows = world_places().lookup(key)
+    places = tuple(
+        _Place(r.kind, r.name, r.name if r.kind == "city" else None, r.country, *r[3:]) for r in rows
+    )
+    nation = _country_names().get(key)
+    if nation is not None:
+        same = [p for p in places if p.kind == "city" and p.country == nation and _place_key(p.name) == key]
+        return tuple(same[:1]) or (_Place("country", nation, None, nation),)
+    return places
+
+
 def _find_place(text: str) -> tuple[str, str, str | None, str] | None:
     """The gazetteer entry a venue phrase is, or failing that the first one it mentions."""
     table, aliases = _gazetteer()
@@ -538,6 +570,10 @@ def _find_place(text: str) -> tuple[str, str, str | None, str] | None:
     for needle, alias in aliases:
         if needle in padded:
             return table[alias]
+    # A venue phrase is itself a place context, as if it followed "at" ("the Hotel X in Gyeongju").
+    for mention in _mentions("at " + text):
+        place = mention.place
+        return place.kind, place.name, place.city, place.country
     return None
 
 
@@ -554,7 +590,6 @@ def place_parts(
 ) -> tuple[str | None, str | None, str | None]:
     """`canonical_place` as a (city, country, venue) tuple, cached for bulk use."""
     city, country, venue = _clean(city), _clean(country), _clean(venue)
-    table, _ = _gazetteer()
     out_city: str | None = None
     out_country = canonical_country(country) if country else None
     several: list[str] = []
@@ -578,15 +613,15 @@ def place_parts(
             hint_city, hint_country = v_city, v_country
 
     if city:
-        entry = table.get(_place_key(city))
-        if entry is not None:
-            kind, canonical, e_city, e_country = entry
-            if kind == "venue":
-                out_venue = out_venue or canonical
-                out_city = e_city
-            else:
-                out_city = canonical
-            hint_country = e_country
+        named = _places_named(_place_key(city))
+        if named:
+            # A name several places share is the one in the country given, else the most populous.
+            entry = next((p for p in named if p.country == out_country), named[0])
+            if entry.kind == "venue":
+                out_venue = out_venue or entry.name
+            # A region or country in the city slot ("Alaska", "UK") gives only the country.
+            out_city = entry.city
+            hint_country = entry.country
         elif (as_country := canonical_country(city)) is not None:
             # Models sometimes put the country in the city slot ("UK").
             hint_country = hint_country or as_country
@@ -703,17 +738,256 @@ def series_match(a: str, b: str) -> bool:
     return len(words_short) >= 2 and words_short <= words_long
 
 
-_IN_PLACE = re.compile(r"\b(?:in|at)\s+(?:the\s+)?((?:[A-ZÀ-Þ][\w'’.-]*\s*){1,4})")
+# --- places named in a text -------------------------------------------------------------------------
+
+# Words that may stand inside a place name between capitalised ones ("Rio de Janeiro", "Sharm el-Sheikh").
+_CONNECTORS = frozenset(
+    [
+        "de",
+        "del",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "di",
+        "du",
+        "des",
+        "la",
+        "le",
+        "el",
+        "al",
+        "am",
+        "an",
+        "of",
+        "and",
+    ]
+)
+# Capitalised words that start a sentence or a clause without being part of a name ("In Beijing").
+_STOP_TEXT = """
+    a an the in at on of to for from by with and or but as after before when while since during near
+    outside inside across then meanwhile earlier later this that these those there here both also last
+    next speaking hosted host meeting talks summit during ahead following despite amid among between
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december
+"""
+_STOP = frozenset(_STOP_TEXT.split())
+# Nouns after which a name is where the event is ("the Busan summit", "the Geneva talks").
+_EVENT_NOUNS = frozenset(
+    {"summit", "summits", "talks", "meeting", "meetings", "conference", "negotiations", "forum", "gathering"}
+)
+# After a name, words that make it a person or a government, not where something happens:
+# "Montenegro said", "Beijing told", "at Rubio's invitation".
+_SPEAKER_TEXT = """
+    said says told tells added adds wrote writes stated announced insisted warned urged argued replied
+    invitation request behest suggestion urging initiative
+"""
+_SPEAKER = frozenset(_SPEAKER_TEXT.split())
+_IN_WORDS = frozenset({"in", "at"})
+_SETTLEMENTS = frozenset(
+    ["city", "capital", "town", "resort", "port", "village", "region", "province", "state"]
+)
+_TOWARDS = frozenset({"to", "from", "near", "outside", "visit", "visits", "visited", "visiting", "arrived"})
+
+_TOKEN = re.compile(r"[^\W\d_](?:[\w'’.\-]*[\w.])?")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'“‘(]?[A-Z])|\n")
+_DATELINE = re.compile(
+    r"^[ \t]*([A-Z][^\n—–()]{0,60}?)[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:—|–|--|-)[ \t]", re.M
+)
+_PREFIXED = re.compile(r"[a-z]{1,3}-[^\W\d_]*[A-Z]")
+_NEXT_WORD = re.compile(r"['’]?s?\s+([a-z]+)")
+_QUALIFIER_GAP = re.compile(r"\s*(?:,|\(|,?\s+in)\s*")
+_BIG_CITY = 1_000_000
 
 
-def place_in_text(text: str) -> tuple[str | None, str] | None:
-    """The first gazetteer place a text puts something "in" or "at": (city, country), or None."""
-    table, _ = _gazetteer()
-    for match in _IN_PLACE.finditer(text):
-        words = match.group(1).split()
-        for n in range(len(words), 0, -1):
-            entry = table.get(_place_key(" ".join(words[:n])))
-            if entry is not None:
-                kind, canonical, city, country = entry
-                return (canonical if kind == "city" else city), country
+class _Token(NamedTuple):
+    start: int
+    end: int  # without a possessive "'s" or a full stop that ends the sentence
+    key: str
+    capital: bool
+    possessive: bool
+
+
+class _Mention(NamedTuple):
+    start: int
+    end: int
+    place: _Place
+    context: str  # "in" (in/at, "city of", "the X summit", a dateline), "near" (to, from...) or "bare"
+
+
+def _tokens(text: str) -> list[_Token]:
+    out = []
+    for match in _TOKEN.finditer(text):
+        word, start = match.group(), match.start()
+        possessive = bool(_POSSESSIVE_END.search(word)) and len(word) > 2
+        if possessive:
+            word = _POSSESSIVE_END.sub("", word)
+        # "Paris." ends a sentence; "U.S." and "D.C." keep their dots.
+        if word.endswith(".") and word.count(".") == 1 and len(word) > 2:
+            word = word[:-1]
+        # "el-Sheikh" in "Sharm el-Sheikh" counts as capitalised.
+        capital = word[0].isupper() or bool(_PREFIXED.match(word))
+        out.append(_Token(start, start + len(word), fold(word), capital, possessive))
+    return out
+
+
+def _adjacent(text: str, left: _Token, right: _Token) -> bool:
+    gap = text[left.end : right.start]
+    return gap.isspace() and "\n" not in gap and not left.possessive
+
+
+def _candidate_ok(key: str, span: str, place: _Place) -> bool:
+    # Two- and three-letter names ("US", "UK", "Aba") only as written in capitals.
+    return len(key.replace(" ", "")) > 3 or span.replace(".", "").isupper() or place.hand
+
+
+def _raw_mentions(text: str) -> list[tuple[int, int, tuple[_Place, ...], str, bool]]:
+    """Every capitalised name of a known place, longest first: (token span, readings, context, accepted)."""
+    tokens = _tokens(text)
+    datelines = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text[:400])]
+    found: list[tuple[int, int, tuple[_Place, ...]]] = []
+    i = 0
+    while i < len(tokens):
+        if not tokens[i].capital:
+            i += 1
+            continue
+        hit = None
+        for j in range(min(len(tokens), i + 6), i, -1):
+            if not tokens[j - 1].capital or any(
+                not _adjacent(text, tokens[k], tokens[k + 1]) for k in range(i, j - 1)
+            ):
+                continue
+            if any(not t.capital and t.key not in _CONNECTORS for t in tokens[i:j]):
+                continue
+            span = text[tokens[i].start : tokens[j - 1].end]
+            key = _place_key(span)
+            named = _places_named(key)
+            if named and _candidate_ok(key, span, named[0]):
+                hit = (i, j, named)
+                break
+        if hit is None:
+            i += 1
+            continue
+        found.append(hit)
+        i = hit[1]
+    out = []
+    matched = {k for i, j, _ in found for k in range(i, j)}
+    for i, j, named in found:
+        first, last = tokens[i], tokens[j - 1]
+        prev = [t.key for t in reversed(tokens[max(0, i - 2) : i])]
+        prev_adjacent = i > 0 and _adjacent(text, tokens[i - 1], first)
+        nxt = tokens[j] if j < len(tokens) and _adjacent(text, last, tokens[j]) else None
+        after = _NEXT_WORD.match(text, last.end)
+        nxt_word = after.group(1).lower() if after else ""
+        context = "bare"
+        in_dateline = any(a <= first.start < b for a, b in datelines)
+        if in_dateline or (
+            prev_adjacent
+            and (
+                prev[0] in _IN_WORDS
+                or (prev[0] == "the" and len(prev) > 1 and prev[1] in _IN_WORDS)
+                or (prev[0] == "of" and len(prev) > 1 and prev[1] in _SETTLEMENTS)
+            )
+        ):
+            context = "in"
+        elif (
+            nxt is not None
+            and nxt.key in _EVENT_NOUNS
+            and ((prev_adjacent and prev[0] == "the") or not named[0].english_word)
+        ):
+            context = "in"  # "the Busan summit"; a word such as "Nice" only after "the"
+        elif prev_adjacent and prev[0] in _TOWARDS:
+            context = "near"
+        place = named[0]
+        # Part of a longer capitalised name: "Mark Carney", "Prime Minister Carney", "Israel Katz".
+        person = prev_adjacent and tokens[i - 1].capital and (i - 1) not in matched and prev[0] not in _STOP
+        followed = nxt is not None and nxt.capital and j not in matched and nxt.key not in _EVENT_NOUNS
+        common = place.english_word and not place.hand
+        if person or (nxt_word in _SPEAKER and not in_dateline):
+            ok = False
+        elif context == "in":
+            ok = not (common and last.possessive)
+        elif common:
+            ok = False
+        elif context == "near":
+            ok = True
+        else:
+            ok = not followed and (
+                place.hand
+                or place.kind in ("country", "region")
+                or place.capital
+                or place.population >= _BIG_CITY
+            )
+        out.append((first.start, last.end, named, context, ok))
+    return out
+
+
+def _choose(text: str, raw: list[tuple[int, int, tuple[_Place, ...], str, bool]]) -> list[_Mention]:
+    """One reading per mention: the most populous, unless the text names another's country nearby."""
+    bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text) + 1]
+    sentence_of = [next(n for n in range(len(bounds) - 1) if bounds[n + 1] > start) for start, *_ in raw]
+    countries: dict[int, set[str]] = {}
+    for (_, _, named, _, _), n in zip(raw, sentence_of, strict=True):
+        if named[0].kind in ("country", "region"):
+            countries.setdefault(n, set()).add(named[0].country)
+    out = []
+    for index, (start, end, named, context, ok) in enumerate(raw):
+        if not ok:
+            continue
+        place = named[0]
+        if len(named) > 1:
+            after = raw[index + 1] if index + 1 < len(raw) else None
+            qualifier = None
+            if after is not None and _QUALIFIER_GAP.fullmatch(text[end : after[0]]):
+                qualifier = after[2][0].country  # "Paris, Texas", "Sydney, Nova Scotia"
+            near = countries.get(sentence_of[index], set())
+            for other in named[1:]:
+                if other.country == qualifier or (
+                    qualifier is None
+                    and other.country in near
+                    and place.country not in near
+                    and place.population < 10 * other.population
+                ):
+                    place = other
+                    break
+        out.append(_Mention(start, end, place, context))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _mentions(text: str) -> tuple[_Mention, ...]:
+    return tuple(_choose(text, _raw_mentions(text)))
+
+
+def _city_country(place: _Place) -> tuple[str | None, str]:
+    return place.city, place.country
+
+
+def places_in_text(text: str) -> list[tuple[int, int, str | None, str]]:
+    """Every place a text names, as (start, end, city or None, country); text[start:end] is the name."""
+    return [(m.start, m.end, *_city_country(m.place)) for m in _mentions(text)]
+
+
+def place_in_text(text: str, *, countries: bool = False) -> tuple[str | None, str] | None:
+    """The first gazetteer place a text puts something "in" or "at": (city, country), or None.
+
+    Only a city or a venue counts unless `countries` is set, so "the summit in the UK" or "the Alaska
+    summit" (None, country) does not stand in for the city a second record of the meeting names.
+    """
+    return next(
+        (
+            _city_country(m.place)
+            for m in _mentions(text)
+            if m.context == "in" and (countries or m.place.city is not None or m.place.kind == "venue")
+        ),
+        None,
+    )
+
+
+def dateline_place(text: str) -> tuple[str | None, str] | None:
+    """The place of a leading dateline ("KANANASKIS, Alberta —", "BEIJING (Reuters) -"), or None."""
+    for match in _DATELINE.finditer(text[:400]):
+        mentions = [m for m in _mentions(text) if match.start(1) <= m.start < match.end(1)]
+        if mentions:
+            return _city_country(mentions[0].place)
     return None

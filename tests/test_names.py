@@ -189,8 +189,10 @@ def test_non_countries_are_none(not_a_country: str) -> None:
         (("London", "Britain", None), Location(city="London", country="United Kingdom")),
         # The model put the country in the city slot.
         (("UK", None, None), Location(country="United Kingdom")),
-        # Unknown places are kept, tidied, and not given a guessed country.
-        (("sintra", None, None), Location(city="Sintra")),
+        # A town the world gazetteer knows gets its country; an unknown place is kept, tidied, and
+        # not given a guessed country.
+        (("sintra", None, None), Location(city="Sintra", country="Portugal")),
+        (("llanfairpwll", None, None), Location(city="Llanfairpwll")),
         ((None, "Slovenia", None), Location(country="Slovenia")),
         ((None, None, None), Location()),
         # Two countries in the country slot: the city decides, and without a city none is known.
