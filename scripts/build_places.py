@@ -58,6 +58,11 @@ def _latin(text: str) -> bool:
     return all(ord(ch) < 0x250 or not ch.isalpha() for ch in text)
 
 
+def _english(name: str, words: set[str]) -> bool:
+    """Whether a name is an English word or phrase ("Nice", "Red Sea"): every word a lower-case word."""
+    return all(word in words for word in name.lower().replace("-", " ").split())
+
+
 def _country_of(code: str) -> str | None:
     return canonical_country(code) or {"XK": "Kosovo"}.get(code)
 
@@ -82,7 +87,7 @@ def main() -> int:
         keys = [k for k in dict.fromkeys(keys) if k]
         flags = "c" if (city["countrycode"], name) in capitals else ""
         # A big city or a capital is not taken for the word it spells ("Shanghai", "Berlin").
-        if name.lower() in words and city["population"] < 1_000_000 and not flags:
+        if _english(name, words) and city["population"] < 1_000_000 and not flags:
             flags += "w"
         rows.append(("city", name, country, city["population"], flags, keys))
     for sub in sorted(pycountry.subdivisions, key=lambda s: s.code):
@@ -96,7 +101,7 @@ def main() -> int:
         for suffix in REGION_SUFFIXES:
             if key.endswith(" " + suffix):
                 keys.append(key[: -len(suffix) - 1])
-        flags = "w" if sub.name.lower() in words else ""
+        flags = "w" if _english(sub.name, words) else ""
         rows.append(("region", sub.name, country, 0, flags, keys))
     # Keys and their rows are two parallel sections, so loading is three str.split calls and one
     # dict(zip(...)), not a Python loop over 36,000 rows (places.py says why that matters).

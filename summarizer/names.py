@@ -791,8 +791,14 @@ _TOWARDS = frozenset({"to", "from", "near", "outside", "visit", "visits", "visit
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.\-]*[\w.])?")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[\"'“‘(]?[A-Z])|\n")
+# A dateline opens a line (after the " date YYYY-MM-DD" header of a text file): a place in capitals
+# before a comma, a dash or the line's end ("ROME, April 26. /TASS/.", "WASHINGTON"), or any place and its
+# qualifier before a dash ("Washington, D.C. —", "BEIJING (Reuters) -").
 _DATELINE = re.compile(
-    r"^[ \t]*([A-Z][^\n—–()]{0,60}?)[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:—|–|--|-)[ \t]", re.M
+    r"^[ \t]*(?:date \d{4}-\d{2}-\d{2}[ \t]+)?"
+    r"(?:([A-Z][A-Z.'’ -]{1,40}[A-Z.])(?=[ \t]*(?:[,(—–]|-[ \t]|$))"
+    r"|([A-Z][^\n—–()]{0,60}?)[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:—|–|--|-)[ \t])",
+    re.M,
 )
 _PREFIXED = re.compile(r"[a-z]{1,3}-[^\W\d_]*[A-Z]")
 _NEXT_WORD = re.compile(r"['’]?s?\s+([a-z]+)")
@@ -831,6 +837,11 @@ def _tokens(text: str) -> list[_Token]:
     return out
 
 
+def _dateline_span(match: re.Match[str]) -> tuple[int, int]:
+    group = 1 if match.group(1) is not None else 2
+    return match.start(group), match.end(group)
+
+
 def _adjacent(text: str, left: _Token, right: _Token) -> bool:
     gap = text[left.end : right.start]
     return gap.isspace() and "\n" not in gap and not left.possessive
@@ -844,7 +855,7 @@ def _candidate_ok(key: str, span: str, place: _Place) -> bool:
 def _raw_mentions(text: str) -> list[tuple[int, int, tuple[_Place, ...], str, bool]]:
     """Every capitalised name of a known place, longest first: (token span, readings, context, accepted)."""
     tokens = _tokens(text)
-    datelines = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text[:400])]
+    datelines = [_dateline_span(m) for m in _DATELINE.finditer(text[:400])]
     found: list[tuple[int, int, tuple[_Place, ...]]] = []
     i = 0
     while i < len(tokens):
@@ -905,6 +916,8 @@ def _raw_mentions(text: str) -> list[tuple[int, int, tuple[_Place, ...], str, bo
         common = place.english_word and not place.hand
         if person or (nxt_word in _SPEAKER and not in_dateline):
             ok = False
+        elif place.kind == "region" and common:
+            ok = False  # "the Red Sea resort", "Central": a region in words is a description in a text
         elif context == "in":
             ok = not (common and last.possessive)
         elif common:
@@ -987,7 +1000,10 @@ def place_in_text(text: str, *, countries: bool = False) -> tuple[str | None, st
 def dateline_place(text: str) -> tuple[str | None, str] | None:
     """The place of a leading dateline ("KANANASKIS, Alberta —", "BEIJING (Reuters) -"), or None."""
     for match in _DATELINE.finditer(text[:400]):
-        mentions = [m for m in _mentions(text) if match.start(1) <= m.start < match.end(1)]
+        start, end = _dateline_span(match)
+        head = text[start:end].split(",")[0].rstrip()
+        # The place is the whole head, not a name inside a sentence ("US President Trump said - ...").
+        mentions = [m for m in _mentions(text) if m.start == start and m.end == start + len(head)]
         if mentions:
             return _city_country(mentions[0].place)
     return None

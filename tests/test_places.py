@@ -177,6 +177,13 @@ def test_places_in_text_gives_every_mention_with_its_span() -> None:
     ]
 
 
+def test_a_region_named_in_english_words_is_a_description_not_a_place() -> None:
+    text = "They met in the Red Sea resort of Sharm el-Sheikh."  # not Sudan's "Red Sea" state
+    assert [(text[s:e], city, country) for s, e, city, country in places_in_text(text)] == [
+        ("Sharm el-Sheikh", "Sharm el-Sheikh", "Egypt")
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -185,6 +192,13 @@ def test_places_in_text_gives_every_mention_with_its_span() -> None:
         ("Washington, D.C. — The president said.", ("Washington", "United States")),
         ("GYEONGJU, South Korea — Leaders arrived.", ("Gyeongju", "South Korea")),
         ("SPLIT, Croatia — Ministers met.", ("Split", "Croatia")),
+        ("ROME, April 26. /TASS/. US President Donald Trump arrived.", ("Rome", "Italy")),
+        (" date 2025-06-12 BRUSSELS — European Union leaders will travel.", ("Brussels", "Belgium")),
+        (
+            "Trump and Sisi to chair a summit\n\nWASHINGTON\nU.S. President Donald Trump said.",
+            ("Washington", "United States"),
+        ),
+        ("US President Donald Trump said - in a post - that talks went well.", None),
         ("Trump said - in a post - that talks in Rome went well.", None),
         ("No dateline here.", None),
     ],
