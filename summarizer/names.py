@@ -741,27 +741,8 @@ def series_match(a: str, b: str) -> bool:
 # --- places named in a text -------------------------------------------------------------------------
 
 # Words that may stand inside a place name between capitalised ones ("Rio de Janeiro", "Sharm el-Sheikh").
-_CONNECTORS = frozenset(
-    [
-        "de",
-        "del",
-        "da",
-        "do",
-        "dos",
-        "das",
-        "di",
-        "du",
-        "des",
-        "la",
-        "le",
-        "el",
-        "al",
-        "am",
-        "an",
-        "of",
-        "and",
-    ]
-)
+_CONNECTORS_TEXT = "de del da do dos das di du des la le el al am an of and"
+_CONNECTORS = frozenset(_CONNECTORS_TEXT.split())
 # Capitalised words that start a sentence or a clause without being part of a name ("In Beijing").
 _STOP_TEXT = """
     a an the in at on of to for from by with and or but as after before when while since during near
@@ -783,9 +764,8 @@ _SPEAKER_TEXT = """
 """
 _SPEAKER = frozenset(_SPEAKER_TEXT.split())
 _IN_WORDS = frozenset({"in", "at"})
-_SETTLEMENTS = frozenset(
-    ["city", "capital", "town", "resort", "port", "village", "region", "province", "state"]
-)
+_SETTLEMENTS_TEXT = "city capital town resort port village region province state"
+_SETTLEMENTS = frozenset(_SETTLEMENTS_TEXT.split())
 _TOWARDS = frozenset({"to", "from", "near", "outside", "visit", "visits", "visited", "visiting", "arrived"})
 
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'’.\-]*[\w.])?")
