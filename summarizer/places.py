@@ -22,7 +22,7 @@ class PlaceRow(NamedTuple):
 
 
 class WorldPlaces:
-    """Folded name -> the cities and regions it names: a city's own name first, then the most populous.
+    """Folded name -> the cities and regions it names: cities first, by own name, then the most populous.
 
     `brief` and `consolidate` pay for this table on their first place name, so it is built with C-level
     splits and one dict(zip(...)) (about 40 ms here), and a row is parsed only when looked up.

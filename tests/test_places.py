@@ -37,6 +37,7 @@ from summarizer.places import world_places
         ("Hanoi", ("Hanoi", "Vietnam")),
         ("Istanbul", ("Istanbul", "Türkiye")),
         ("Den Haag", ("The Hague", "Netherlands")),
+        ("Wien", ("Vienna", "Austria")),  # the city before the Land of that name
         ("Singapore", ("Singapore", "Singapore")),  # a city-state is its city
         # Hand rows win where the world table has another place of that name or none.
         ("Northwood", ("Northwood", "United Kingdom")),
@@ -71,6 +72,7 @@ def test_a_shared_city_name_is_the_one_in_the_country_given() -> None:
         ("They met in Sydney on Monday.", ("Sydney", "Australia")),
         ("They met in Sydney, Nova Scotia, on Monday.", ("Sydney", "Canada")),
         ("The rally was held in Paris, Texas.", ("Paris", "United States")),
+        ("They met in Melbourne, Victoria.", ("Melbourne", "Australia")),  # the state, not a city
         # A country named in the sentence moves a shared name only to a place of comparable size.
         ("Canadian ministers met in Sydney, far from Canada.", ("Sydney", "Australia")),
         ("The talks in Hyderabad were his first visit to Pakistan.", ("Hyderabad", "Pakistan")),
