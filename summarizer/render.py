@@ -31,6 +31,11 @@ Each MeetingView has ``id``, ``anchor`` ("meeting-<id>"), ``number``, ``title``,
 (:class:`ConflictView` with ``text`` "Sources disagree on the place: ..."), ``sources``
 (:class:`SourceView`), ``evidence_links`` and ``section``.
 
+A user template (:func:`render_template`) gets this context as plain data: every model and view above
+becomes a dict (its fields, and properties such as ``link`` or ``is_bar``), lists stay lists, strings,
+numbers and dates stay as they are, so ``m.title`` and ``m["title"]`` both work and no method of ours is
+reachable. It renders in jinja2's immutable sandbox and cannot include, import or extend other files.
+
 Filters available to every template: ``md`` (escape for Markdown, one line), ``format_date`` (a DateSpec
 as words), ``long_date`` (a date as "7 July 2025").
 """
@@ -38,6 +43,7 @@ as words), ``long_date`` (a date as "7 July 2025").
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -48,7 +54,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jinja2
+import jinja2.runtime
 import jinja2.sandbox
+from jinja2.exceptions import SecurityError
+from pydantic import BaseModel
 
 from .dates import format_date
 from .errors import InputError
@@ -811,7 +820,9 @@ def _long_filter(value: dt.date | None) -> str:
     return _long(value) if value is not None else "date unknown"
 
 
-def _add_filters(env: jinja2.Environment) -> jinja2.Environment:
+def _add_filters(
+    env: jinja2.Environment, *, format_date: Callable[..., str] = format_date
+) -> jinja2.Environment:
     env.filters["md"] = md_escape
     env.filters["format_date"] = format_date
     env.filters["long_date"] = _long_filter
@@ -836,13 +847,104 @@ def _builtin(name: str) -> jinja2.Template:
     return _environment(name.endswith(".html.j2")).get_template(name)
 
 
+# Bounds on what a user template may build: the sandbox already caps range() at this size.
+MAX_TEMPLATE_SEQUENCE = jinja2.sandbox.MAX_RANGE
+MAX_TEMPLATE_EXPONENT = 64
+
+
+class _NoIncludes(jinja2.BaseLoader):
+    """A user template is one file: {% include %}, {% import %} and {% extends %} may not read others."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, None]:
+        raise jinja2.TemplateNotFound(f"{template} (a --template cannot include, import or extend files)")
+
+
+class _UserSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, plus: a dict's keys before its methods, and no huge products."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # The context is plain dicts: `c.values` must be the field, never the dict method.
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        if attribute.startswith("_"):  # present or not: a template that reaches for one is refused
+            self.unsafe_undefined(obj, attribute)
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(argument, str) and argument.startswith("_") and not isinstance(obj, dict):
+            self.unsafe_undefined(obj, argument)
+        return super().getitem(obj, argument)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        # jinja2 renders a blocked attribute as empty; a template that tries one should hear why it failed.
+        raise SecurityError(f"{attribute!r} of a {type(obj).__name__} is not available")
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_TEMPLATE_EXPONENT:
+            raise SecurityError(f"exponent {right} is too large for a template")
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if sized and len(seq) * count > MAX_TEMPLATE_SEQUENCE:
+                    raise SecurityError("a repeated string or list this long is refused")
+        return super().call_binop(context, operator, left, right)
+
+
 @functools.lru_cache(maxsize=16)
 def _user_template(text: str, html: bool) -> jinja2.Template:
-    # Templates may come from someone else's briefing kit: sandboxed, so they can only read the context.
-    env = jinja2.sandbox.SandboxedEnvironment(
-        autoescape=html, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    # Templates may come from someone else's briefing kit: sandboxed, fed plain data only (`_plain`), and
+    # unable to read files, so they can only read the context.
+    env = _UserSandbox(
+        loader=_NoIncludes(),
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
-    return _add_filters(env).from_string(text)
+    # lipsum(n=10**9) would be a way to exhaust memory; the rest of jinja2's globals only build values.
+    env.globals.pop("lipsum", None)
+    return _add_filters(env, format_date=_format_date_filter).from_string(text)
+
+
+_PLAIN_SCALARS = (str, int, float, bool, type(None), dt.date)
+
+
+def _plain(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """`value` as dicts, lists, strings, numbers and dates only: a user template sees no methods of ours.
+
+    Pydantic models carry methods such as parse_raw (which unpickles) and parse_file (which reads any path);
+    dataclass views carry properties, which are kept as values. Shared objects stay shared.
+    """
+    if isinstance(value, _PLAIN_SCALARS):
+        return value
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)][1]
+    out: Any
+    if isinstance(value, BaseModel):
+        out = _plain(value.model_dump(), memo)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _plain(getattr(value, f.name), memo) for f in dataclasses.fields(value)}
+        for name, member in vars(type(value)).items():
+            if isinstance(member, property):
+                out[name] = _plain(getattr(value, name), memo)
+    elif isinstance(value, dict):
+        out = {str(k): _plain(v, memo) for k, v in value.items()}
+    elif isinstance(value, list | tuple):
+        out = [_plain(v, memo) for v in value]
+    else:
+        raise TypeError(f"{type(value).__name__} is not plain data for a user template")
+    memo[id(value)] = (value, out)  # holding `value` keeps its id from being reused by a later object
+    return out
+
+
+def _format_date_filter(value: DateSpec | dict[str, Any] | None) -> str:
+    """format_date for a template that holds a DateSpec as plain data."""
+    if isinstance(value, dict):
+        value = DateSpec.model_validate(value)
+    return format_date(value) if value is not None else "date unknown"
 
 
 def meeting_facts(meeting: Meeting) -> str:
@@ -903,13 +1005,17 @@ def render_template(
     doc: MeetingsDocument, template_text: str, *, as_of: dt.date | None = None, html: bool = False
 ) -> str:
     """Render the caller's own Jinja2 template with the built-in context; `html` turns autoescape on."""
+    context = _plain(_context(doc, as_of))
     try:
         template = _user_template(template_text, html)
-        return template.render(_context(doc, as_of))
+        return template.render(context)
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(f"template line {exc.lineno}: {exc.message}") from exc
     except jinja2.TemplateError as exc:
         raise InputError(f"template: {exc}") from exc
+    except (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError) as exc:
+        # Whatever the template's own expressions get wrong (1/0, a bad date, a huge range) is its fault.
+        raise InputError(f"template: {type(exc).__name__}: {exc}") from exc
 
 
 def _canonical_series(value: str) -> str:

@@ -1,0 +1,127 @@
+"""What an adversarial review broke (issue 14), each attack replayed through the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_render import sample_document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """`python -m summarizer ARGS` as a user runs it: a separate process, its own environment."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    base["SUMMARIZER_STORE"] = str(cwd / "store.sqlite3")
+    base["XDG_CACHE_HOME"] = str(cwd / "cache")
+    base["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args],
+        cwd=cwd, env={**base, **(env or {})}, input=stdin, capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    """The whole stderr of a refused command: exactly one `summarizer: error:` line, never a traceback."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("summarizer: error: "), result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def meetings_json(tmp_path: Path) -> Path:
+    path = tmp_path / "meetings.json"
+    path.write_text(sample_document().model_dump_json(), encoding="utf-8")
+    return path
+
+
+# --- 1. user templates only read the context ----------------------------------------------------------
+
+PWNED = "PWNED-by-template"
+HOSTILE_TEMPLATES = {
+    # pydantic's deprecated parse_raw unpickles what it is given: a pickle that runs a shell command.
+    "parse_raw pickle": "{{ doc.parse_raw(PAYLOAD, proto='pickle', allow_pickle=True) }}",
+    "meeting parse_raw": "{{ meetings[0].meeting.parse_raw(PAYLOAD, proto='pickle', allow_pickle=True) }}",
+    "parse_file": "{{ doc.parse_file('/etc/passwd') }}",
+    "model_validate_json": "{{ doc.model_validate_json('{}') }}",
+    "model_dump": "{{ meetings[0].date.model_dump() }}",
+    "class mro": "{{ doc.__class__.__mro__[1].__subclasses__() }}",
+    "class via str": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "globals of a filter": "{{ (title|attr('upper')).__globals__ }}",
+    "format string": "{{ '{0.__class__.__mro__}'.format(doc) }}",
+    "format_map": "{{ '{x.__class__}'.format_map({'x': doc}) }}",
+    "percent format": "{{ '%s' % doc.__class__ }}",
+    "cycler globals": "{{ cycler.__init__.__globals__ }}",
+    "joiner globals": "{{ joiner.__init__.__globals__['os'] }}",
+    "namespace globals": "{{ namespace.__init__.__globals__ }}",
+    "range globals": "{{ range.__self__ }}",
+    "item access": "{{ doc['__class__'] }}{{ title['__class__'] }}",
+    "callable attributes": "{{ meetings[0].title.upper.__self__.__class__ }}",
+    "huge range": "{% for i in range(10**9) %}x{% endfor %}",
+    "huge string": "{{ 'x' * 10**10 }}",
+    "huge power": "{{ 10 ** 1000000000 }}",
+    "lipsum": "{{ lipsum(n=10**8) }}",
+    "include passwd": "{% include '/etc/passwd' %}",
+    "include missing": "{% include 'no-such-file.j2' %}",
+    "import passwd": "{% import '/etc/passwd' as p %}",
+    "extends passwd": "{% extends '/etc/passwd' %}",
+    "from import": "{% from '../../etc/passwd' import x %}",
+    "mutate the context": "{{ meetings.append(1) }}{{ status_colors.clear() }}",
+    "division by zero": "{{ 1 / 0 }}",
+    "bad date": "{{ as_of.replace(year=0) }}",
+}
+
+
+def _pickle_payload(marker: Path) -> str:
+    import pickle
+
+    class Run:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"echo {PWNED} > {marker}",))
+
+    return pickle.dumps(Run(), protocol=0).decode("latin-1")
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_TEMPLATES))
+def test_a_hostile_template_runs_no_code_reads_no_file_and_fails_in_one_line(
+    name: str, tmp_path: Path, meetings_json: Path
+) -> None:
+    marker = tmp_path / "pwned"
+    payload = _pickle_payload(marker)
+    template = tmp_path / "evil.j2"
+    template.write_text("{% set PAYLOAD = " + repr(payload) + " %}" + HOSTILE_TEMPLATES[name], "utf-8")
+    result = cli("brief", str(meetings_json), "--template", str(template), cwd=tmp_path, timeout=60)
+    assert not marker.exists(), f"{name}: the template ran a shell command"
+    assert "root:" not in result.stdout + result.stderr, f"{name}: the template read /etc/passwd"
+    assert "<class" not in result.stdout + result.stderr, f"{name}: the template reached a class"
+    line = one_line_error(result)
+    assert "template" in line
+
+
+def test_a_template_still_reads_everything_in_the_context(tmp_path: Path, meetings_json: Path) -> None:
+    template = tmp_path / "ok.j2"
+    template.write_text(
+        "{{ doc.generated_by }}|{% for m in meetings %}{{ m.title }}:{{ m.date | format_date }}:"
+        "{{ m['status'] }}:{% for c in m.conflicts %}{{ c.values | join(',') }}{% endfor %};{% endfor %}|"
+        "{% for a in articles %}{% for s in a.segments %}{{ s.link.anchor if s.link else '' }}{% endfor %}"
+        "{% endfor %}|{{ timeline.marks | map(attribute='is_bar') | list }}|{{ as_of | long_date }}|"
+        "{% for k, v in status_colors.items() %}{{ k }}{% endfor %}|{{ range(3) | list }}|"
+        "{{ 'a-b'.split('-') }}",
+        "utf-8",
+    )
+    result = cli("brief", str(meetings_json), "--template", str(template), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("test|Coalition of the Willing meeting on Ukraine:10–11 July 2025:scheduled:")
+    assert "Rome, Italy (001),Northwood" in out, "a conflict's `values` is its field, not the dict method"
+    assert "meeting-cotw-2025" in out, "a segment's link property is data too"
+    assert "[False" in out or "[True" in out
+    assert "7 July 2025|announcedscheduledheldpostponedcancelled|[0, 1, 2]|['a', 'b']" in out
