@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
@@ -150,29 +149,31 @@ def _config(**kwargs: Any) -> Config:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write to a temp file beside `path`, then rename, so a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        # mkstemp creates 0600; outputs are ordinary files, so give them the usual umask-based mode.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        with _suppress():
-            os.unlink(tmp)
-        raise
+    """Write one output file: atomically over a regular file, through to a FIFO or device, `-` = stdout."""
+    from .outputs import write_output
+
+    write_output(path, text)
 
 
-def _suppress() -> Any:
-    import contextlib
+RUN_OUTPUTS = (
+    "extractions.jsonl",
+    "meetings.json",
+    "briefing.md",
+    "briefing.html",
+    "meetings.ics",
+    "meetings.csv",
+    "quotes.csv",
+)
 
-    return contextlib.suppress(OSError)
+
+def _check_outputs(directory: Path | None, names: Sequence[str | Path]) -> None:
+    """Refuse unusable output paths before any model request is paid for (OSError names the path)."""
+    from .outputs import check_output, check_output_dir
+
+    if directory is not None:
+        check_output_dir(directory)
+    for name in names:
+        check_output(directory / name if directory is not None else Path(name))
 
 
 def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
@@ -326,11 +327,12 @@ def run(
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
         web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        _check_outputs(out, RUN_OUTPUTS)
         items, rows = _extract(inputs, config, options, web)
         if not rows:
             return 0
         # The rows are the expensive part: on disk before anything optional can fail.
-        write_atomic(out / "extractions.jsonl", _jsonl(rows))
+        write_atomic(out / RUN_OUTPUTS[0], _jsonl(rows))
         with Store(config.store_path) as st:
             doc, lines = asyncio.run(finish_document(items, rows, config, st))
             for line in lines:
@@ -387,6 +389,7 @@ def extract(
         )  # fmt: skip
         options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
         web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        _check_outputs(None, [out])
         _, rows = _extract(inputs, config, options, web)
         if not rows:
             return 0
@@ -444,6 +447,7 @@ def consolidate_cmd(
         from .models import MeetingsDocument, SourceArticle
         from .render import render_json
 
+        _check_outputs(None, [out])
         rows = read_extractions(files)
         articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
         if judge:
@@ -525,6 +529,8 @@ def brief(
             _fail(f"--template does not apply to --format {format}")
         if meetings is None and not from_store:
             _fail("give a meetings.json or --store")
+        if out is not None:
+            _check_outputs(None, [out])
         doc = _load_document(None if from_store else meetings, store_path)
         doc = filter_meetings(
             doc, since=_date_opt(since, "--since"), until=_date_opt(until, "--until"), series=series

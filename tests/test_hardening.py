@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from .fakeserver import FakeOpenAI
+from .test_faults import meeting_responder, write_articles
 from .test_render import sample_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,3 +128,93 @@ def test_a_template_still_reads_everything_in_the_context(tmp_path: Path, meetin
     assert "meeting-cotw-2025" in out, "a segment's link property is data too"
     assert "[False" in out or "[True" in out
     assert "7 July 2025|announcedscheduledheldpostponedcancelled|[0, 1, 2]|['a', 'b']" in out
+
+
+# --- 2. --out never replaces what it points at ---------------------------------------------------------
+
+
+def _brief_to(out: str, cwd: Path, meetings_json: Path) -> subprocess.CompletedProcess[str]:
+    return cli("brief", str(meetings_json), "--format", "md", "--out", out, cwd=cwd)
+
+
+def test_out_to_a_fifo_writes_through_to_its_reader(tmp_path: Path, meetings_json: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    result = _brief_to(str(fifo), tmp_path, meetings_json)
+    try:
+        received, _ = reader.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        reader.kill()
+        reader.communicate()
+        pytest.fail("the FIFO's reader got no end of file: the FIFO was replaced")
+    assert result.returncode == 0, result.stderr
+    assert received.startswith("# Meeting briefing"), received[:200]
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO is still a FIFO"
+    assert not list(tmp_path.glob(".pipe.*")), "no temp file is left beside it"
+
+
+def test_out_through_a_symlink_to_a_char_device_keeps_the_device(tmp_path: Path, meetings_json: Path) -> None:
+    null = Path("/dev/null")
+    assert stat.S_ISCHR(os.stat(null).st_mode)
+    link = tmp_path / "sink"
+    link.symlink_to(null)
+    result = _brief_to(str(link), tmp_path, meetings_json)
+    assert result.returncode == 0, result.stderr
+    assert stat.S_ISCHR(os.stat(null).st_mode), "/dev/null is still a character device"
+    assert link.is_symlink() and os.readlink(link) == str(null)
+    assert result.stdout == ""
+
+
+def test_out_dev_stdout_and_dash_reach_standard_output(tmp_path: Path, meetings_json: Path) -> None:
+    for target in ("-", "/dev/stdout"):
+        result = _brief_to(target, tmp_path, meetings_json)
+        assert result.returncode == 0, (target, result.stderr)
+        assert result.stdout.startswith("# Meeting briefing"), target
+    assert not (tmp_path / "-").exists()
+
+
+def test_out_through_a_symlink_to_a_file_replaces_the_target_and_keeps_the_link(
+    tmp_path: Path, meetings_json: Path
+) -> None:
+    real = tmp_path / "real.md"
+    real.write_text("old\n", "utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    result = _brief_to(str(link), tmp_path, meetings_json)
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink(), "the link is followed, not replaced"
+    assert real.read_text("utf-8").startswith("# Meeting briefing")
+
+
+def test_out_to_a_directory_names_the_directory(tmp_path: Path, meetings_json: Path) -> None:
+    target = tmp_path / "adir"
+    target.mkdir()
+    line = one_line_error(_brief_to(str(target), tmp_path, meetings_json))
+    assert f"{target}: Is a directory" in line and ".tmp" not in line
+    assert list(target.iterdir()) == []
+
+
+def test_run_out_that_is_a_file_is_refused_before_any_model_request(tmp_path: Path) -> None:
+    write_articles(tmp_path / "in", 2)
+    existing = tmp_path / "out.txt"
+    existing.write_text("keep me\n", "utf-8")
+    with FakeOpenAI(responder=meeting_responder) as srv:
+        result = cli("run", "in", "--out", str(existing), "--base-url", srv.base_url, "--model", "m",
+                     cwd=tmp_path)  # fmt: skip
+        calls = srv.count
+    line = one_line_error(result)
+    assert str(existing) in line
+    assert calls == 0, "nothing is paid for when the output cannot be written"
+    assert existing.read_text("utf-8") == "keep me\n"
+
+
+def test_extract_out_that_is_a_directory_is_refused_before_any_model_request(tmp_path: Path) -> None:
+    write_articles(tmp_path / "in", 1)
+    (tmp_path / "rows").mkdir()
+    with FakeOpenAI(responder=meeting_responder) as srv:
+        result = cli("extract", "in", "--out", "rows", "--base-url", srv.base_url, "--model", "m",
+                     cwd=tmp_path)  # fmt: skip
+        calls = srv.count
+    assert "rows: Is a directory" in one_line_error(result)
+    assert calls == 0
