@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from .config import Config
 from .errors import ConfigError, LLMError, SummarizerError, redact
-from .extract import cache_key, chunk_messages, ground_chunk, join_chunks, schema_version
+from .extract import chunk_messages, ground_chunk, join_chunks, schema_version
 from .ground import GroundResult
 from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
 from .models import (
@@ -43,7 +43,7 @@ from .models import (
     PreparedArticle,
     Usage,
 )
-from .pipeline import MAX_CHUNK_CHARS, failed_row
+from .pipeline import MAX_CHUNK_CHARS, failed_row, plan_article
 from .prepare import prepare
 from .prompting import Prompt, load_prompt
 from .store import BatchItem, BatchRecord, Store
@@ -127,9 +127,11 @@ def custom_id(article: Article, key: str, chunk: Chunk) -> str:
     return f"{article.id[:64]}|{chunk.index}|{key}"
 
 
-def plan(article: Article, key: str, llm: LLM, prompt: Prompt) -> Job:
+def plan(
+    article: Article, key: str, llm: LLM, prompt: Prompt, prepared: PreparedArticle | None = None
+) -> Job:
     """The article's requests, one per chunk, with the online path's bodies."""
-    prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
+    prepared = prepared or prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
     requests = []
     for chunk in prepared.chunks:
         messages = chunk_messages(prepared, chunk, prompt)
@@ -202,7 +204,7 @@ async def extract_batch(
     prompt = load_prompt("extract")
     rows: dict[int, ArticleExtraction] = {}
     jobs: dict[str, Job] = {}
-    todo: list[tuple[int, Article, str]] = []
+    todo: list[tuple[int, PreparedArticle, str]] = []
 
     def emit(index: int, row: ArticleExtraction) -> None:
         rows[index] = row
@@ -218,12 +220,16 @@ async def extract_batch(
                 ),
             )
             continue
-        key = cache_key(item.sha256, config.model, prompt)
+        planned = plan_article(item, config, prompt)
+        if isinstance(planned, ArticleExtraction):
+            emit(index, planned)
+            continue
+        prepared, key = planned
         cached = store.get_extraction(key) if config.use_cache else None
         if cached is not None:
             emit(index, cached.model_copy(update={"article": _ref(item), "cached": True}))
         else:
-            todo.append((index, item, key))
+            todo.append((index, prepared, key))
 
     if todo:
         if config.backend not in ("openai", "compatible"):
@@ -233,12 +239,13 @@ async def extract_batch(
         llm = LLM(config)
         client = BatchClient(config)
         try:
-            for index, article, key in todo:
+            for index, prepared, key in todo:
+                article = prepared.article
                 if key in jobs:
                     jobs[key].indexes.append(index)
                     continue
                 try:
-                    job = plan(article, key, llm, prompt)
+                    job = plan(article, key, llm, prompt, prepared)
                 except Exception as exc:  # one unplannable article must not stop the others
                     log.debug("cannot plan %s", article.id, exc_info=True)
                     emit(

@@ -15,6 +15,15 @@ Backend = Literal["openai", "compatible", "local", "replay"]
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
 OPENAI_URL = "https://api.openai.com/v1"
 
+# Who answers, by backend: part of every cache key, since the same request to another engine (or another
+# version of it) may get another answer. One string per backend; put a version in it where it matters.
+ENGINES: dict[str, str] = {
+    "local": "llama-cpp-python",
+    "replay": "replay",
+    "openai": "openai",
+    "compatible": "openai-compatible",
+}
+
 
 def default_store_path() -> Path:
     """The per-user cache location of the SQLite store."""
@@ -53,6 +62,8 @@ class Config:
     judge: bool = False
     narrative: bool = False
     use_cache: bool = True
+    # The answering engine's identity (ENGINES[backend] unless given): hashed into every cache key.
+    engine: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -107,6 +118,7 @@ class Config:
             store_path=store_path,
             local_model=local,
             cassettes_dir=Path(cassettes) if cassettes else Path("cassettes"),
+            engine=ENGINES[backend],
         )
         known = {f for f in cls.__dataclass_fields__}
         extra = {k: v for k, v in options.items() if v is not None}

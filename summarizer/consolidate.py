@@ -255,11 +255,14 @@ def _title_tokens(title: str) -> frozenset[str]:
 
 
 def _dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
-    """Keep one ok row per article content hash; a repeated article must not count as a second report."""
+    """Keep one ok row per article (content hash and publication date): a repeat is not a second report.
+
+    The same text published on another date is another report: its relative dates mean other days."""
     by_key: dict[str, list[ArticleExtraction]] = defaultdict(list)
     for row in rows:
         if row.status == "ok":
-            by_key[row.article.sha256 or row.article.id].append(row)
+            published = row.article.published.isoformat() if row.article.published else ""
+            by_key[f"{row.article.sha256 or row.article.id}@{published}"].append(row)
     kept = []
     for key, group in by_key.items():
         if len(group) > 1:
@@ -297,8 +300,13 @@ def _host_key(host: str, resolve: PersonResolver) -> str:
 
 def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_Item]:
     raw: list[_Item] = []
+    first_date: dict[str, dt.date | None] = {}
     for row in rows:
         key = row.article.sha256 or row.article.id
+        # A text published again on another date is another article; the first copy keeps the plain key,
+        # so meeting ids (hashed from it) stay what they were.
+        if first_date.setdefault(key, row.article.published) != row.article.published:
+            key = f"{key}@{row.article.published}"
         published = row.article.published
         pub_ord = published.toordinal() if published else 0
         quotes_by_index: dict[int, list[KeyQuote]] = defaultdict(list)

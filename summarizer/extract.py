@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from .config import Config
 from .ground import GroundResult, fold, ground
-from .llm import LLM, Spend
+from .llm import LLM, Spend, request_payload
 from .models import (
     ArticleExtraction,
     ArticleRef,
@@ -41,10 +41,26 @@ def schema_version() -> str:
     return hashlib.sha256(schema.encode()).hexdigest()[:8]
 
 
-def cache_key(sha256: str, model: str, prompt: Prompt) -> str:
-    """Article content + model + prompt version + schema version."""
-    raw = "\0".join((sha256, model, prompt.key, schema_version()))
-    return hashlib.sha256(raw.encode()).hexdigest()
+def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
+    """The store key of an article's extraction: a hash of every request it sends, plus who answers.
+
+    The requests are the bodies the first asks carry (messages with the publication date and all else the
+    prompt says, the answer schema, model, sampling), so the key cannot drift from the prompt; the same text
+    published on two dates is two keys. `config.engine` names the engine behind the endpoint.
+    """
+    bodies = [
+        request_payload(
+            config, LLMExtraction, prompt=prompt, messages=chunk_messages(prepared, chunk, prompt)
+        )
+        for chunk in prepared.chunks
+    ]
+    canonical = json.dumps(
+        {"engine": config.engine, "requests": bodies},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def published_line(prepared: PreparedArticle) -> str:

@@ -164,14 +164,7 @@ class LLM:
 
     def request_options(self, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
         """Options that make requests deterministic (so replayable) and name the prompt version."""
-        return {
-            "model": self.config.model,
-            "temperature": self.config.temperature,
-            "seed": self.config.seed,
-            "max_tokens": max_tokens,
-            # Servers that cache prompt prefixes use it; cassettes use it to say which prompt changed.
-            "extra_body": {"prompt_cache_key": prompt.key},
-        }
+        return request_options(self.config, prompt, max_tokens)
 
     async def structured(
         self,
@@ -421,6 +414,18 @@ BATCH_ENDPOINT = "/v1/chat/completions"
 BATCH_FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
 
 
+def request_options(config: Config, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
+    """The sampling options of every request: deterministic (so replayable), naming the prompt version."""
+    return {
+        "model": config.model,
+        "temperature": config.temperature,
+        "seed": config.seed,
+        "max_tokens": max_tokens,
+        # Servers that cache prompt prefixes use it; cassettes use it to say which prompt changed.
+        "extra_body": {"prompt_cache_key": prompt.key},
+    }
+
+
 def request_body(
     llm: LLM,
     response_model: type[BaseModel],
@@ -430,13 +435,27 @@ def request_body(
     max_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The JSON body `llm.structured` sends on its first ask, built by instructor's own request handler."""
-    kwargs, extra = _request_kwargs(llm, response_model, prompt, messages, max_tokens)
+    return request_payload(
+        llm.config, response_model, prompt=prompt, messages=messages, max_tokens=max_tokens
+    )
+
+
+def request_payload(
+    config: Config,
+    response_model: type[BaseModel],
+    *,
+    prompt: Prompt,
+    messages: list[dict[str, str]],
+    max_tokens: int | None = None,
+) -> dict[str, Any]:
+    """The JSON body of a first ask under `config`, without a client (cache keys hash it before any call)."""
+    kwargs, extra = _request_kwargs(config, response_model, prompt, messages, max_tokens)
     # The openai client merges extra_body into the JSON body; a queued request must carry it the same way.
     return {**kwargs, **extra}
 
 
 def _request_kwargs(
-    llm: LLM,
+    config: Config,
     response_model: type[BaseModel],
     prompt: Prompt,
     messages: list[dict[str, str]],
@@ -445,10 +464,10 @@ def _request_kwargs(
     # Imported here: only the Batch API path calls instructor's request and response helpers by name.
     from instructor.processing.response import handle_response_model
 
-    options = llm.request_options(prompt, max_tokens or llm.config.max_response_tokens)
+    options = request_options(config, prompt, max_tokens or config.max_response_tokens)
     extra = options.pop("extra_body", None) or {}
     _, kwargs = handle_response_model(
-        response_model, mode=instructor_mode(llm.config), messages=messages, **options
+        response_model, mode=instructor_mode(config), messages=messages, **options
     )
     return kwargs, extra
 
@@ -506,7 +525,7 @@ def parse_batch_answer(
         error = LLMError(
             f"batch answer failed validation: {_first_line(exc)}", article_id=article_id, prompt_id=prompt.key
         )
-        kwargs, _ = _request_kwargs(llm, response_model, prompt, messages, body.get("max_tokens"))
+        kwargs, _ = _request_kwargs(llm.config, response_model, prompt, messages, body.get("max_tokens"))
         reask = handle_reask_kwargs(kwargs, mode, completion, exc)
         return BatchAnswer(value=None, usage=usage, model=model, error=error, reask=list(reask["messages"]))
     if not isinstance(value, response_model):

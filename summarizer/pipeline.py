@@ -26,11 +26,12 @@ from .models import (
     LLMExtraction,
     Meeting,
     MeetingsDocument,
+    PreparedArticle,
     SourceArticle,
     Usage,
 )
 from .prepare import prepare
-from .prompting import load_prompt
+from .prompting import Prompt, load_prompt
 from .store import Store
 
 log = logging.getLogger("summarizer")
@@ -134,7 +135,7 @@ async def extract_many(
     rows: dict[int, ArticleExtraction] = {}
     leaders: dict[str, int] = {}
     followers: dict[int, int] = {}
-    todo: list[tuple[int, Article, str]] = []
+    todo: list[tuple[int, PreparedArticle, str]] = []
 
     def emit(index: int, row: ArticleExtraction) -> None:
         rows[index] = row
@@ -146,26 +147,31 @@ async def extract_many(
             ref = ArticleRef(id=item.id, source=item.source, sha256=item.sha256)
             emit(index, failed_row(ref, item.error, config))
             continue
-        if item.sha256 in leaders:
-            followers[index] = leaders[item.sha256]
+        planned = plan_article(item, config, prompt)
+        if isinstance(planned, ArticleExtraction):
+            emit(index, planned)
             continue
-        leaders[item.sha256] = index
-        key = cache_key(item.sha256, config.model, prompt)
+        prepared, key = planned
+        # Inputs that would send the very same requests are asked once (same text, date and title).
+        if key in leaders:
+            followers[index] = leaders[key]
+            continue
+        leaders[key] = index
         cached = store.get_extraction(key) if config.use_cache else None
         if cached is not None:
             emit(index, cached.model_copy(update={"article": _ref(item), "cached": True}))
         else:
-            todo.append((index, item, key))
+            todo.append((index, prepared, key))
 
     if todo:
         async with open_llm(config, http_client=http_client) as llm:
             semaphore = asyncio.Semaphore(config.concurrency)
 
-            async def work(index: int, article: Article, key: str) -> None:
+            async def work(index: int, prepared: PreparedArticle, key: str) -> None:
                 async with semaphore:
-                    emit(index, await _extract_one(article, key, llm, config, store))
+                    emit(index, await _extract_one(prepared, key, llm, config, store))
 
-            await asyncio.gather(*(work(i, a, k) for i, a, k in todo))
+            await asyncio.gather(*(work(i, p, k) for i, p, k in todo))
 
     for index, leader in followers.items():
         article = items[index]
@@ -181,14 +187,28 @@ async def extract_many(
     return [rows[i] for i in range(len(items))]
 
 
+def plan_article(
+    article: Article, config: Config, prompt: Prompt
+) -> tuple[PreparedArticle, str] | ArticleExtraction:
+    """The article prepared for the model and its cache key, or its failed row if it cannot be prepared."""
+    try:
+        prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
+        return prepared, cache_key(prepared, config, prompt)
+    except SummarizerError as exc:
+        return failed_row(_ref(article), exc.one_line().removeprefix(f"{article.id}: "), config)
+    except Exception as exc:  # an article must never take the batch down with it
+        log.debug("internal error preparing %s", article.id, exc_info=True)
+        return failed_row(_ref(article), f"internal error: {type(exc).__name__}: {exc}", config)
+
+
 async def _extract_one(
-    article: Article, key: str, llm: LLM, config: Config, store: Store
+    prepared: PreparedArticle, key: str, llm: LLM, config: Config, store: Store
 ) -> ArticleExtraction:
     """Extract one article; any failure becomes a failed row so the batch goes on."""
     started = time.perf_counter()
     spend = Spend(config.max_tokens_per_article)
+    article = prepared.article
     try:
-        prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
         chunks = StoredChunks(store, key, read=config.use_cache)
         row = await extract_prepared(prepared, llm, llm.config, spend=spend, chunks=chunks)
     except SummarizerError as exc:

@@ -22,9 +22,8 @@ from typer.testing import CliRunner
 from summarizer.batch import BatchOptions, extract_batch, fingerprint
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.extract import cache_key
 from summarizer.models import Article
-from summarizer.pipeline import extract_many
+from summarizer.pipeline import extract_many, plan_article
 from summarizer.prompting import load_prompt
 from summarizer.sources import load_inputs
 from summarizer.store import BatchItem, BatchRecord, Store
@@ -140,6 +139,13 @@ def rows_of(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "extractions.jsonl").read_text().splitlines()]
 
 
+def key_of(article: Article, config: Config) -> str:
+    """The cache key the run gives `article` (a hash of its requests)."""
+    planned = plan_article(article, config, load_prompt("extract"))
+    assert isinstance(planned, tuple)
+    return planned[1]
+
+
 def store_path() -> Path:
     return Path(os.environ["SUMMARIZER_STORE"])
 
@@ -223,10 +229,11 @@ def test_the_input_file_is_valid_batch_jsonl(server: FakeBatchAPI, tmp_path: Pat
     assert [line["method"] for line in lines] == ["POST"] * 3
     assert {line["url"] for line in lines} == {"/v1/chat/completions"}
     prompt = load_prompt("extract")
+    config = Config.build(base_url=server.base_url, model="m", env={})
     for line, article in zip(lines, load_inputs([str(tmp_path / "in")]), strict=True):
         assert isinstance(article, Article)
         # custom_id = article id | chunk | cache key: readable, and unique within the file.
-        assert line["custom_id"] == f"{article.id}|0|{cache_key(article.sha256, 'm', prompt)}"
+        assert line["custom_id"] == f"{article.id}|0|{key_of(article, config)}"
         assert line["body"]["model"] == "m"
         assert line["body"]["prompt_cache_key"] == prompt.key
         assert line["body"]["response_format"]["type"] == "json_schema"
@@ -447,7 +454,7 @@ def test_a_batch_the_server_forgot_is_submitted_again(server: FakeBatchAPI, tmp_
         input_file_id="file-gone", output_file_id=None, error_file_id=None, requests=2, completed=0, failed=0,
         collected=None,
     )  # fmt: skip
-    keys = [cache_key(a.sha256, "m", prompt) for a in items]
+    keys = [key_of(a, config) for a in items]
     with Store(store_path()) as store:
         store.add_batch(
             record,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .fakeserver import FakeOpenAI
-from .test_faults import meeting_responder, write_articles
+from .fakeserver import FakeOpenAI, json_answer
+from .test_faults import meeting_answer, meeting_responder, rows_of, write_articles
 from .test_render import sample_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,3 +220,41 @@ def test_extract_out_that_is_a_directory_is_refused_before_any_model_request(tmp
         calls = srv.count
     assert "rows: Is a directory" in one_line_error(result)
     assert calls == 0
+
+
+# --- 3. the cache key is the request ---------------------------------------------------------------------
+
+NEXT_THURSDAY = (
+    "Leaders of the coalition will meet next Thursday in Paris for talks on support for Ukraine.\n\n"
+    "The meeting was announced by the French presidency, officials said.\n"
+)
+
+
+def thursday_responder(request: dict[str, Any]) -> str:
+    """A model that reads the meeting's date as the article says it: "next Thursday"."""
+    answer = meeting_answer(
+        "Coalition talks in Paris", date_text="next Thursday", city="Paris", status="announced"
+    )
+    return json_answer({"meetings": [answer], "quotes": []})
+
+
+def test_the_same_text_on_two_dates_is_two_requests_and_two_dates_across_runs(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "early.txt").write_text(" date 2025-03-03\n" + NEXT_THURSDAY, "utf-8")
+    (inputs / "late.txt").write_text(" date 2025-03-17\n" + NEXT_THURSDAY, "utf-8")
+    for run, expected_calls in ((1, 2), (2, 0)):
+        out = tmp_path / f"out{run}"
+        with FakeOpenAI(responder=thursday_responder) as srv:
+            result = cli("run", "in", "--out", str(out), "--base-url", srv.base_url, "--model", "m",
+                         cwd=tmp_path)  # fmt: skip
+            calls = srv.count
+        assert result.returncode == 0, result.stderr
+        assert calls == expected_calls, f"run {run}: one request per publication date, none from the store"
+        rows = {r["article"]["id"]: r for r in rows_of(out / "extractions.jsonl")}
+        dates = {ident: row["meetings"][0]["date"]["start"] for ident, row in rows.items()}
+        assert dates == {"early": "2025-03-13", "late": "2025-03-27"}, run
+        assert not any("same text" in w for row in rows.values() for w in row["warnings"])
+        doc = json.loads((out / "meetings.json").read_text("utf-8"))
+        by_date = {m["date"]["start"]: {s["article_id"] for s in m["sources"]} for m in doc["meetings"]}
+        assert by_date == {"2025-03-13": {"early"}, "2025-03-27": {"late"}}, run
