@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from .config import Config
-from .errors import ConfigError, LLMError, SummarizerError, redact
+from .errors import ConfigError, LLMError, SummarizerError, public_url, redact
 from .extract import chunk_messages, ground_chunk, join_chunks, schema_version
 from .ground import GroundResult
 from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
@@ -110,7 +110,7 @@ class Active:
 def fingerprint(config: Config, prompt: Prompt) -> str:
     """What must match for a stored batch to answer this run's requests (cache keys cover the rest)."""
     fields = {
-        "base_url": (config.base_url or "").rstrip("/"),
+        "base_url": (public_url(config.base_url) or "").rstrip("/"),
         "model": config.model,
         "backend": config.backend,
         "temperature": config.temperature,
@@ -367,7 +367,8 @@ class _Run:
         now = _now()
         record = BatchRecord(
             batch_id=info.id, created=now, updated=now, state=info.status,
-            base_url=self.config.base_url or "", model=self.config.model, fingerprint=self.fingerprint,
+            base_url=public_url(self.config.base_url) or "", model=self.config.model,
+            fingerprint=self.fingerprint,
             input_file_id=file_id,
             output_file_id=info.output_file_id, error_file_id=info.error_file_id,
             requests=sum(len(job.requests) for job in group), completed=info.completed, failed=info.failed,
@@ -602,7 +603,7 @@ def _now() -> str:
 async def cancel_batch(store: Store, config: Config, batch_id: str) -> BatchInfo:
     """Ask the provider to cancel a batch; the store records the state it answers with."""
     record = store.get_batch(batch_id)
-    client = BatchClient(config.with_(base_url=record.base_url) if record and record.base_url else config)
+    client = BatchClient(_server(record.base_url, config) if record and record.base_url else config)
     try:
         info = await client.cancel(batch_id)
     finally:
@@ -615,7 +616,7 @@ async def cancel_batch(store: Store, config: Config, batch_id: str) -> BatchInfo
 async def refresh_batches(store: Store, config: Config) -> list[BatchRecord]:
     """Ask the provider for the state of every open batch, record it, and return all known batches."""
     for record in store.batches(open_only=True):
-        client = BatchClient(config.with_(base_url=record.base_url or config.base_url))
+        client = BatchClient(_server(record.base_url, config))
         try:
             info = await client.retrieve(record.batch_id)
         finally:
@@ -625,6 +626,14 @@ async def refresh_batches(store: Store, config: Config) -> list[BatchRecord]:
         else:
             _record(store, info)
     return store.batches()
+
+
+def _server(stored_url: str, config: Config) -> Config:
+    """The config for a stored batch's server: the store keeps its URL without credentials, so the
+    configured URL (credentials and all) is used when it names the same server."""
+    if not stored_url or public_url(config.base_url) == stored_url:
+        return config
+    return config.with_(base_url=stored_url)
 
 
 def _record(store: Store, info: BatchInfo) -> None:

@@ -104,9 +104,18 @@ BatchBytesOpt = Annotated[
 ]
 
 
+class _Redacting(logging.Formatter):
+    """Log lines without secrets, whatever a message or its arguments (or a traceback at -v) carry."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from .errors import redact
+
+        return redact(super().format(record))
+
+
 def _setup_logging(verbose: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("summarizer: %(message)s"))
+    handler.setFormatter(_Redacting("summarizer: %(message)s"))
     root = logging.getLogger("summarizer")
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
@@ -117,7 +126,9 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"summarizer: error: {message}", err=True)
+    from .errors import redact
+
+    typer.echo(f"summarizer: error: {redact(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -617,10 +628,12 @@ def doctor(
     _setup_logging(False)
 
     def body() -> int:
+        from .errors import public_url
         from .local import doctor_info
 
         config = _config(model=model, base_url=base_url, store=store, local_model=local_model)
-        info = {"backend": config.backend, "model": config.model, "base_url": config.base_url or "(embedded)"}
+        info = {"backend": config.backend, "model": config.model}
+        info["base_url"] = public_url(config.base_url) or "(embedded)"
         info["store"] = str(config.store_path)
         info.update(doctor_info(config))
         width = max(len(k) for k in info)

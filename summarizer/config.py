@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from .errors import ConfigError
+from .errors import ConfigError, register_secret, register_url_secrets
 
 Backend = Literal["openai", "compatible", "local", "replay"]
 
@@ -65,6 +65,11 @@ class Config:
     # The answering engine's identity (ENGINES[backend] unless given): hashed into every cache key.
     engine: str = ""
 
+    def __post_init__(self) -> None:
+        # Whatever a Config carries that is secret is redacted, exactly, from every output and log.
+        register_secret(self.api_key)
+        register_url_secrets(self.base_url)
+
     @property
     def is_local(self) -> bool:
         return self.backend == "local"
@@ -89,6 +94,10 @@ class Config:
         """Flags win over environment, environment over defaults."""
         env = os.environ if env is None else env
         api_key = env.get("OPENAI_API_KEY") or None
+        # The openai client sends these as headers; an error body may echo them.
+        register_secret(
+            *(env.get(name) for name in ("OPENAI_ORG_ID", "OPENAI_ORGANIZATION", "OPENAI_PROJECT_ID"))
+        )
         base_url = base_url or env.get("OPENAI_BASE_URL") or None
         model = model or env.get("SUMMARIZER_MODEL") or None
         local = local_model or env.get("SUMMARIZER_LOCAL_MODEL") or DEFAULT_LOCAL_MODEL

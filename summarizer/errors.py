@@ -12,6 +12,7 @@ SummarizerError
 
 from __future__ import annotations
 
+import base64
 import re
 
 
@@ -61,11 +62,93 @@ class LocalModelError(SummarizerError):
     """The embedded local model or its server is unusable."""
 
 
-_SECRET = re.compile(
-    r"(?i)(sk-[A-Za-z0-9_\-*]{6,}|Bearer\s+[A-Za-z0-9._\-]{6,}|(?<=api[_-]key[=:\s])\s*[A-Za-z0-9._\-]{8,})"
+# Secrets this process uses (API key, URL credentials, organisation and project ids): redacted exactly,
+# whatever their shape. Config registers them as it is built.
+_SECRETS: set[str] = set()
+# Shorter values could be ordinary words; no real key, password or id is this short.
+MIN_SECRET_CHARS = 6
+
+# Shapes of secrets nobody registered. Each needs a boundary and a long run of key characters, so place
+# names ("Minsk-agreements", Gdansk, Donetsk, Kursk) and words ("the flag bearer Jonathan") never match.
+_KEY = r"[A-Za-z0-9_\-]{20,}"
+_PATTERNS = re.compile(
+    "|".join(
+        (
+            rf"(?<![\w-])sk-{_KEY}",  # OpenAI-style keys: sk-..., sk-proj-...
+            rf"(?<![\w-])(?:org|proj)[-_]{_KEY}",  # organisation and project ids
+            r"(?<![\w-])[Bb]earer\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{16,}=*",
+            r"(?<![\w-])[Bb]asic\s+(?=[A-Za-z0-9+/]*[\d+/=])[A-Za-z0-9+/]{12,}={0,2}",  # HTTP basic auth
+            r"(?<=[Aa][Pp][Ii][_-][Kk][Ee][Yy])[\"']?\s*[=:]\s*[\"']?[^\s\"',;&]{8,}",
+            r"(?<=[Cc]ookie)\s*[:=]\s*[^\s;,]{6,}",
+            r"(?<=://)[^\s/@]+@",  # credentials in a URL: scheme://user:password@host
+        )
+    )
 )
 
 
+def register_secret(*values: str | None) -> None:
+    """Redact these exact strings from now on, wherever `redact` or `scrub` is applied."""
+    for value in values:
+        if value and len(value) >= MIN_SECRET_CHARS:
+            _SECRETS.add(value)
+
+
+def register_url_secrets(url: str | None) -> None:
+    """Register the user name and password of `url` (scheme://user:password@host), if it has any."""
+    if not url:
+        return
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        user, password = parts.username, parts.password
+    except ValueError:
+        return
+    for value in (user, password):
+        if value:
+            register_secret(value, unquote(value))
+    if "@" in parts.netloc:
+        userinfo = parts.netloc.rsplit("@", 1)[0]
+        register_secret(userinfo)
+        # The HTTP client sends the credentials as basic auth; a server may echo that header back.
+        plain = f"{unquote(user or '')}:{unquote(password or '')}"
+        register_secret(base64.b64encode(plain.encode()).decode())
+
+
+def scrub(text: str) -> str:
+    """Replace the exact secrets in use (safe on article text: nothing else is touched)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, "[redacted]")
+    return text
+
+
+_SEPARATOR = re.compile(r"[\"']?\s*[=:]\s*[\"']?")
+
+
+def _replacement(match: re.Match[str]) -> str:
+    found = match.group(0)
+    if found.endswith("@"):
+        return "[redacted]@"
+    separator = _SEPARATOR.match(found)  # "api_key=..." keeps "api_key=": the reader sees what was hidden
+    return (separator.group(0) if separator else "") + "[redacted]"
+
+
 def redact(text: str) -> str:
-    """Replace anything shaped like an API key or bearer token."""
-    return _SECRET.sub("[redacted]", text)
+    """Replace the exact secrets in use and anything shaped like a key, token, cookie or URL password."""
+    return _PATTERNS.sub(_replacement, scrub(text))
+
+
+def public_url(url: str | None) -> str | None:
+    """`url` without the credentials it may carry (scheme://user:password@host -> scheme://host)."""
+    if not url:
+        return url
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return redact(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

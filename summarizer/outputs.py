@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
+from .errors import scrub
+
 __all__ = ["check_output", "check_output_dir", "write_output"]
 
 
@@ -73,7 +75,8 @@ def check_output_dir(path: Path) -> None:
 
 
 def write_output(path: Path, text: str, *, stdout: TextIO | None = None) -> None:
-    """Write `text` to `path` by the rules in the module docstring."""
+    """Write `text` to `path` by the rules in the module docstring, without the secrets in use."""
+    text = scrub(text)
     if _is_stdout(path):
         out = stdout or sys.stdout
         out.write(text)

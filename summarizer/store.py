@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import StoreError, redact
+from .errors import StoreError, public_url, redact, scrub
 from .models import Article, ArticleExtraction, MeetingsDocument
 
 _SCHEMA = """
@@ -157,7 +157,7 @@ class Store:
                     extraction.model,
                     extraction.prompt_version,
                     schema_version,
-                    extraction.model_dump_json(),
+                    scrub(extraction.model_dump_json()),
                     _now(),
                 ),
             )
@@ -225,7 +225,7 @@ class Store:
     def put_document(self, doc: MeetingsDocument) -> int:
         with self._write() as db:
             cur = db.execute(
-                "INSERT INTO documents (created, body) VALUES (?, ?)", (_now(), doc.model_dump_json())
+                "INSERT INTO documents (created, body) VALUES (?, ?)", (_now(), scrub(doc.model_dump_json()))
             )
             return int(cur.lastrowid or 0)
 
@@ -242,7 +242,8 @@ class Store:
     def kv_put(self, namespace: str, key: str, value: object) -> None:
         with self._write() as db:
             db.execute(
-                "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)", (namespace, key, json.dumps(value), _now())
+                "INSERT OR REPLACE INTO kv VALUES (?, ?, ?, ?)",
+                (namespace, key, scrub(json.dumps(value)), _now()),
             )
 
     # --- Batch API jobs ---------------------------------------------------------------------------
@@ -255,7 +256,8 @@ class Store:
             db.execute(
                 "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    record.batch_id, record.created, record.updated, record.state, record.base_url,
+                    record.batch_id, record.created, record.updated, record.state,
+                    public_url(record.base_url),
                     record.model, record.fingerprint, record.input_file_id, record.output_file_id,
                     record.error_file_id, record.requests, record.completed, record.failed, record.collected,
                 ),

@@ -96,13 +96,19 @@ SECRET_PATTERNS = [
 ]
 _SCRUB_HEADERS = ["authorization", "api-key", "x-api-key", "cookie", "openai-organization", "openai-project"]
 _SCRUB_RESPONSE_HEADERS = ("set-cookie", "openai-organization", "openai-project", "x-request-id", "date")
-_KEY_SHAPED = re.compile(r"sk-[A-Za-z0-9_\-]{16,}")
+
+
+def _scrubbed(text: str) -> str:
+    """The tool's own redaction (exact secrets in use, then key shapes), so cassettes hold no secret."""
+    from summarizer.errors import redact
+
+    return redact(text)
 
 
 def _scrub_request(request: Any) -> Any:
     if isinstance(request.body, bytes | str):
         body = request.body.decode() if isinstance(request.body, bytes) else request.body
-        request.body = _KEY_SHAPED.sub("sk-REDACTED", body).encode()
+        request.body = _scrubbed(body).encode()
     return request
 
 
@@ -114,9 +120,9 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
     # vcrpy also runs this on playback, where httpx needs bytes back: keep the body's type.
     body = response.get("body", {}).get("string")
     if isinstance(body, bytes):
-        response["body"]["string"] = _KEY_SHAPED.sub("sk-REDACTED", body.decode("utf-8", "replace")).encode()
+        response["body"]["string"] = _scrubbed(body.decode("utf-8", "replace")).encode()
     elif isinstance(body, str):
-        response["body"]["string"] = _KEY_SHAPED.sub("sk-REDACTED", body)
+        response["body"]["string"] = _scrubbed(body)
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import stat
@@ -12,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from .fakeserver import FakeOpenAI, json_answer
-from .test_faults import meeting_answer, meeting_responder, rows_of, write_articles
+from .fakeserver import FakeOpenAI, Request, Response, json_answer
+from .test_faults import marker_of, meeting_answer, meeting_responder, rows_of, write_articles
 from .test_render import sample_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -258,3 +259,70 @@ def test_the_same_text_on_two_dates_is_two_requests_and_two_dates_across_runs(tm
         doc = json.loads((out / "meetings.json").read_text("utf-8"))
         by_date = {m["date"]["start"]: {s["article_id"] for s in m["sources"]} for m in doc["meetings"]}
         assert by_date == {"2025-03-13": {"early"}, "2025-03-27": {"late"}}, run
+
+
+# --- 4. the exact secrets in use never reach an output; place names are not secrets --------------------
+
+KEY = "live-7Hq2v9ZkX4mP0aLr8s"  # a key that does not start with sk-
+PASSWORD = "pa55-w0rd-Kq81"
+ORG = "acme-org-2b7f9c1d"
+
+
+def echo_headers(request: Request) -> Response:
+    """A server that refuses every request and echoes what it was sent, credentials and all."""
+    sent = "; ".join(f"{k}: {v}" for k, v in sorted(request.headers.items()))
+    token = request.headers.get("authorization", "").split(" ", 1)[-1]
+    status = 401 if marker_of(request.json()) == "ART-000" else 500
+    return Response.error(status, f"rejected {token} ({sent})", type="invalid_request_error")
+
+
+def test_the_key_url_password_and_org_id_reach_no_output_and_place_names_survive(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    write_articles(inputs, 2)
+    (inputs / "000.txt").rename(inputs / "Minsk-agreements.txt")
+    (inputs / "001.txt").rename(inputs / "Gdansk Donetsk Kursk.txt")
+    env = {"OPENAI_API_KEY": KEY, "OPENAI_ORG_ID": ORG}
+    with FakeOpenAI() as srv:
+        srv.add_route("POST", "/v1/chat/completions", echo_headers)
+        plain = ("--base-url", srv.base_url, "--model", "m", "--max-retries", "0")
+        run = cli("run", "in", "--out", "out", *plain, "-v", cwd=tmp_path, env=env)
+        brief = cli("brief", "--store", "--format", "html", "--out", "b.html", cwd=tmp_path, env=env)
+        # Credentials in the URL: the HTTP client sends them as basic auth, which the server echoes too.
+        url = srv.base_url.replace("://", f"://alice:{PASSWORD}@")
+        common = ("--base-url", url, "--model", "m")
+        doctor = cli("doctor", *common, cwd=tmp_path, env=env)
+        extract = cli("extract", "in", "--out", "rows.jsonl", *common, "--max-retries", "0", cwd=tmp_path,
+                      env=env)  # fmt: skip
+        basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+        sent = [h.get("authorization", "") for h in srv.headers_seen]
+    assert f"Bearer {KEY}" in sent and f"Basic {basic}" in sent, "the server saw (and echoed) both"
+    assert run.returncode == 1 and extract.returncode == 1, run.stderr
+    assert brief.returncode == 0 and doctor.returncode == 0, brief.stderr + doctor.stderr
+    printed = "".join(r.stdout + r.stderr for r in (run, brief, doctor, extract))
+    assert "Traceback" not in printed
+    for secret in (KEY, PASSWORD, ORG, basic):
+        assert secret not in printed, secret
+        for path in tmp_path.rglob("*"):
+            if path.is_file() and path.suffix != ".txt":
+                assert secret.encode() not in path.read_bytes(), (secret, path)
+    rows = rows_of(tmp_path / "out" / "extractions.jsonl")
+    assert [r["article"]["source"].rsplit("/", 1)[-1] for r in rows] == [
+        "Gdansk Donetsk Kursk.txt",
+        "Minsk-agreements.txt",
+    ]
+    assert all("[redacted]" in r["error"] for r in rows), "the echoed key is replaced, not dropped"
+    assert "Minsk-agreements" in run.stderr and "Gdansk_Donetsk_Kursk" in run.stderr
+    assert "[redacted]" not in "".join(r["article"]["source"] + r["article"]["id"] for r in rows)
+    assert f"{srv.base_url}" in doctor.stdout, "doctor shows the server without its credentials"
+
+
+def test_redaction_leaves_place_names_and_words_alone_and_catches_key_shapes() -> None:
+    from summarizer.errors import redact
+
+    words = ["Minsk-agreements.txt", "Gdansk-2025-shipyard-strike-report.txt", "Donetsk", "Kursk-region"]
+    words += ["the flag bearer Jonathan", "Basic Instructions", "ask-for-a-ceasefire-now-and-forever"]
+    for text in words:
+        assert redact(text) == text
+    assert redact("key sk-proj-AbCdEfGhIjKlMnOpQrStUv12") == "key [redacted]"
+    assert redact("Authorization: Bearer abc123def456ghi789jkl") == "Authorization: [redacted]"
+    assert redact("see http://bob:hunter2@example.org/v1") == "see http://[redacted]@example.org/v1"
