@@ -32,6 +32,7 @@ from .config import Config
 from .errors import ConfigError, LLMError, SummarizerError, public_url, redact
 from .extract import chunk_messages, ground_chunk, join_chunks, schema_version
 from .ground import GroundResult
+from .jsonl import jsonl_lines
 from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
 from .models import (
     Article,
@@ -165,9 +166,7 @@ def parse_results(data: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, str
     """An output or error file: chat-completion bodies by custom_id, and one-line errors by custom_id."""
     bodies: dict[str, dict[str, Any]] = {}
     errors: dict[str, str] = {}
-    for number, raw in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
-        if not raw.strip():
-            continue
+    for number, raw in jsonl_lines(data.decode("utf-8", errors="replace")):
         try:
             line = json.loads(raw)
             cid = str(line["custom_id"])

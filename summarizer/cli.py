@@ -415,17 +415,16 @@ def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
     from pydantic import ValidationError
 
     from .errors import InputError
+    from .jsonl import jsonl_lines
     from .models import ArticleExtraction
 
     rows = []
     for path in paths:
         try:
-            lines = path.read_text("utf-8").splitlines()
+            text = path.read_text("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"{path}: cannot read: {exc}") from exc
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for number, line in jsonl_lines(text):
             try:
                 rows.append(ArticleExtraction.model_validate_json(line))
             except ValidationError as exc:
@@ -578,11 +577,12 @@ def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
     from pydantic import ValidationError
 
     from .errors import InputError
+    from .jsonl import without_bom
     from .models import MeetingsDocument
 
     if path is not None:
         try:
-            return MeetingsDocument.model_validate_json(path.read_bytes())
+            return MeetingsDocument.model_validate_json(without_bom(path.read_bytes()))
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
         except ValidationError as exc:

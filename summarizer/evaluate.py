@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from rapidfuzz import fuzz
 
 from .errors import InputError
+from .jsonl import jsonl_lines, without_bom
 from .models import (
     ArticleExtraction,
     ArticleRef,
@@ -868,7 +869,7 @@ def load_gold(path: Path | str) -> GoldDocument:
     """Read and validate a gold file; InputError names the file and the first problem."""
     path = Path(path)
     try:
-        return GoldDocument.model_validate_json(path.read_bytes())
+        return GoldDocument.model_validate_json(without_bom(path.read_bytes()))
     except OSError as exc:
         raise InputError(f"{path}: cannot read gold file ({exc.strerror})") from None
     except ValidationError as exc:
@@ -882,16 +883,14 @@ def load_outdir(outdir: Path | str) -> tuple[list[ArticleExtraction], list[Meeti
     outdir = Path(outdir)
     rows_path, meetings_path = outdir / "extractions.jsonl", outdir / "meetings.json"
     try:
-        rows_text = rows_path.read_text("utf-8")
-        meetings_bytes = meetings_path.read_bytes()
+        rows_text = rows_path.read_text("utf-8-sig")
+        meetings_bytes = without_bom(meetings_path.read_bytes())
     except OSError as exc:
         raise InputError(
             f"{exc.filename}: cannot read ({exc.strerror}); evaluate the output directory of `summarizer run`"
         ) from None
     rows: list[ArticleExtraction] = []
-    for lineno, line in enumerate(rows_text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for lineno, line in jsonl_lines(rows_text):
         try:
             rows.append(ArticleExtraction.model_validate_json(line))
         except ValidationError as exc:

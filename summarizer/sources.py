@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .errors import InputError
+from .jsonl import jsonl_lines
 from .models import Article, FailedInput
 
 if TYPE_CHECKING:
@@ -595,9 +596,7 @@ def _from_json(text: str, notes: list[str], path: Path, ids: _IdAllocator) -> It
 def _from_jsonl(text: str, notes: list[str], path: Path, ids: _IdAllocator) -> Iterator[Item]:
     source = str(path)
     n = 0
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    for lineno, line in jsonl_lines(text):
         n += 1
         where = f"{source}:{lineno}"
         try:

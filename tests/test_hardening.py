@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .fakeserver import FakeOpenAI, Request, Response, json_answer
-from .test_faults import marker_of, meeting_answer, meeting_responder, rows_of, write_articles
+from .test_faults import article_text, marker_of, meeting_answer, meeting_responder, rows_of, write_articles
 from .test_render import sample_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,3 +326,73 @@ def test_redaction_leaves_place_names_and_words_alone_and_catches_key_shapes() -
     assert redact("key sk-proj-AbCdEfGhIjKlMnOpQrStUv12") == "key [redacted]"
     assert redact("Authorization: Bearer abc123def456ghi789jkl") == "Authorization: [redacted]"
     assert redact("see http://bob:hunter2@example.org/v1") == "see http://[redacted]@example.org/v1"
+
+
+# --- 5. JSON Lines end at "\n" only --------------------------------------------------------------------
+
+ODD_BREAKS = "\u2028\u2029\x85"
+
+
+def test_odd_line_breaks_inside_jsonl_strings_stay_inside_their_record(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    records = [
+        {
+            "id": f"rec{n}",
+            "published": "2025-03-03",
+            "text": article_text(n).replace(" on Monday", ODD_BREAKS),
+        }
+        for n in range(3)
+    ]
+    (inputs / "feed.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8"
+    )
+    # A source path with a line separator in it reaches extractions.jsonl unescaped, as JSON allows.
+    (inputs / f"odd{ODD_BREAKS}name.txt").write_text(article_text(7), "utf-8")
+    with FakeOpenAI(responder=meeting_responder) as srv:
+        run = cli("run", "in", "--out", "out", "--base-url", srv.base_url, "--model", "m", cwd=tmp_path)
+        calls = srv.count
+    assert run.returncode == 0, run.stderr
+    assert calls == 4, "three records and one file: four articles, four requests"
+    raw = (tmp_path / "out" / "extractions.jsonl").read_text("utf-8")
+    assert "\u2028" in raw, "the writer keeps the character unescaped (so the readers must cope)"
+    rows = [json.loads(line) for line in raw.split("\n") if line]
+    assert sorted(r["article"]["id"] for r in rows) == ["oddname", "rec0", "rec1", "rec2"]
+    assert all(r["status"] == "ok" for r in rows)
+    consolidated = cli("consolidate", "out/extractions.jsonl", "--out", "m.json", cwd=tmp_path)
+    assert consolidated.returncode == 0, consolidated.stderr
+    doc = json.loads((tmp_path / "m.json").read_text("utf-8"))
+    assert len(doc["articles"]) == 4
+    assert any(ODD_BREAKS in a["source"] for a in doc["articles"])
+
+
+def test_a_batch_result_file_with_odd_line_breaks_in_a_body_keeps_every_answer() -> None:
+    from summarizer.batch import parse_results
+
+    lines = [
+        {"custom_id": f"a|0|{n}", "response": {"status_code": 200, "body": {"text": f"x{ODD_BREAKS}y{n}"}}}
+        for n in range(3)
+    ]
+    data = "".join(json.dumps(line, ensure_ascii=False) + "\r\n" for line in lines).encode()
+    bodies, errors = parse_results(data)
+    assert sorted(bodies) == ["a|0|0", "a|0|1", "a|0|2"] and errors == {}
+    assert bodies["a|0|1"]["text"] == f"x{ODD_BREAKS}y1"
+
+
+def test_json_and_jsonl_files_with_a_utf8_bom_are_read(tmp_path: Path, meetings_json: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    meetings_json.write_bytes(bom + meetings_json.read_bytes())
+    brief = cli("brief", str(meetings_json), "--format", "md", cwd=tmp_path)
+    assert brief.returncode == 0, brief.stderr
+    assert brief.stdout.startswith("# Meeting briefing")
+    write_articles(tmp_path / "in", 1)
+    with FakeOpenAI(responder=meeting_responder) as srv:
+        run = cli(
+            "extract", "in", "--out", "rows.jsonl", "--base-url", srv.base_url, "--model", "m", cwd=tmp_path
+        )
+    assert run.returncode == 0, run.stderr
+    rows = tmp_path / "rows.jsonl"
+    rows.write_bytes(bom + rows.read_bytes().replace(b"\n", b"\r\n"))
+    consolidated = cli("consolidate", str(rows), "--out", "m.json", cwd=tmp_path)
+    assert consolidated.returncode == 0, consolidated.stderr
+    assert len(json.loads((tmp_path / "m.json").read_text("utf-8"))["meetings"]) == 1
