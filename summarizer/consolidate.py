@@ -30,6 +30,7 @@ changes when an earlier report joins or the anchor report disappears.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import gc
 import hashlib
@@ -241,10 +242,12 @@ def _interval(spec: DateSpec) -> tuple[int, int] | None:
     if spec.end is not None and spec.end >= spec.start:
         return lo, spec.end.toordinal()
     if spec.precision == "week":
-        return lo, lo + 6
+        # A week that starts on 31 December 9999 ends there: no day ordinal past the calendar's end.
+        return lo, min(lo + 6, dt.date.max.toordinal())
     if spec.precision == "month":
-        nxt = (spec.start.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-        return lo, nxt.toordinal() - 1
+        return lo, spec.start.replace(
+            day=calendar.monthrange(spec.start.year, spec.start.month)[1]
+        ).toordinal()
     if spec.precision == "year":
         return lo, dt.date(spec.start.year, 12, 31).toordinal()
     return lo, lo

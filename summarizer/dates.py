@@ -41,6 +41,7 @@ __all__ = [
     "infer_published",
     "reconcile_date",
     "resolve_date",
+    "shift_days",
     "year_hint_from_text",
 ]
 
@@ -684,6 +685,15 @@ def _combine(results: list[_Res]) -> _Res | None:
     return None
 
 
+def _apply(hit: _Hit, anchor: _Anchor, tense: Tense) -> _Res | None:
+    """The hit's rule applied; None where the answer would fall off the calendar (before 1 January 1 or
+    after 31 December 9999, e.g. "last week" from a 0001-01-01 header): such a date cannot be resolved."""
+    try:
+        return hit.rule.handler(hit.match, anchor, tense)
+    except (OverflowError, ValueError):
+        return None
+
+
 def _resolve_span(
     text: str,
     focus: tuple[int, int] | None,
@@ -700,7 +710,7 @@ def _resolve_span(
         if _hedged(text, hit):
             continue
         tense = _tense_at(text, hit.start, hit.end) or fallback
-        resolved = hit.rule.handler(hit.match, anchor, tense)
+        resolved = _apply(hit, anchor, tense)
         if resolved is not None:
             results.append(resolved)
     return _combine(results)
@@ -784,7 +794,7 @@ def _confirmed_by_text(text: str, day: dt.date) -> bool:
     for hit in _scan(text):
         if hit.rule.name not in _EXPLICIT_RULES or _hedged(text, hit):
             continue
-        resolved = hit.rule.handler(hit.match, anchor, None)
+        resolved = _apply(hit, anchor, None)
         if resolved is not None and resolved.start <= day <= resolved.end:
             return True
     return False
@@ -896,6 +906,13 @@ def year_hint_from_text(text: str) -> int | None:
     """
     years = [d.year for m in _FULL_DATE_RE.finditer(text) if (d := _full_date(m)) is not None]
     return max(years) if years else None
+
+
+def shift_days(day: dt.date, days: int) -> dt.date:
+    """`day` moved by `days`, stopping at the calendar's ends (1 January 1, 31 December 9999) instead of
+    raising: a 9999-12-31 week in a meetings.json is odd input, not a reason to fail a briefing."""
+    ordinal = min(max(day.toordinal() + days, dt.date.min.toordinal()), dt.date.max.toordinal())
+    return dt.date.fromordinal(ordinal)
 
 
 def format_date(spec: DateSpec) -> str:

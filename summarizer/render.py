@@ -59,7 +59,7 @@ import jinja2.sandbox
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
-from .dates import format_date
+from .dates import format_date, shift_days
 from .errors import InputError
 from .models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
 
@@ -146,7 +146,7 @@ def _span(spec: DateSpec) -> tuple[dt.date, dt.date] | None:
     end = spec.end
     if end is None or end < start:
         if spec.precision == "week":
-            end = start + dt.timedelta(days=6)
+            end = shift_days(start, 6)
         elif spec.precision == "month":
             end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
         elif spec.precision == "year":
@@ -647,6 +647,7 @@ def _article_views(
 
 # --- timeline ---------------------------------------------------------------------------------------------
 
+_FIRST_DAY, _LAST_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
 _TL_WIDTH = 760
 _TL_PAD_LEFT = 12
 _TL_PAD_RIGHT = 12
@@ -662,25 +663,32 @@ def _label(view: MeetingView, limit: int = 48) -> str:
     return f"M{view.number} {title}"
 
 
-def _ticks(first: dt.date, last: dt.date, x: Callable[[dt.date], float]) -> list[Tick]:
-    days = (last - first).days
+def _ticks(first: int, last: int, x: Callable[[dt.date], float]) -> list[Tick]:
+    """Ticks between two day ordinals (which may lie beyond the calendar's ends: those days get none)."""
+    days = last - first
     ticks: list[Tick] = []
+    lo, hi = max(first, _FIRST_DAY), min(last, _LAST_DAY)
     if days <= 70:
-        day = first + dt.timedelta(days=(7 - first.weekday()) % 7)
-        while day <= last:
-            ticks.append(Tick(x(day), _short(day, with_year=False)))
-            day += dt.timedelta(days=7)
+        # Monday is ordinal 1 mod 7 (1 January of year 1 was a Monday).
+        day = lo + (1 - lo) % 7
+        while day <= hi:
+            tick = dt.date.fromordinal(day)
+            ticks.append(Tick(x(tick), _short(tick, with_year=False)))
+            day += 7
         return ticks
     step = 1 if days <= 800 else 3 if days <= 2400 else 12
-    year, month = first.year, first.month
+    start = dt.date.fromordinal(lo)
+    year, month = start.year, start.month
     while True:
         month += 1
         if month > 12:
             year, month = year + 1, 1
         if (month - 1) % step:
             continue
+        if year > dt.MAXYEAR:
+            return ticks
         day = dt.date(year, month, 1)
-        if day > last:
+        if day.toordinal() > hi:
             return ticks
         name = _MONTH_NAMES[month][:3]
         ticks.append(Tick(x(day), f"{name} {year}" if month == 1 or not ticks else name))
@@ -691,18 +699,20 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
     undated = [v for v in views if v.start is None]
     if not dated:
         return Timeline(_TL_WIDTH, 0, _TL_AXIS_Y, 0, [], [], None, "", undated)
-    first = min(v.start for v in dated if v.start)
-    last = max(v.end for v in dated if v.end) + dt.timedelta(days=1)
-    if as_of is not None and (first - dt.timedelta(days=90)) <= as_of <= (last + dt.timedelta(days=90)):
-        first, last = min(first, as_of), max(last, as_of + dt.timedelta(days=1))
-    pad = max(3, (last - first).days // 25)
-    first -= dt.timedelta(days=pad)
-    last += dt.timedelta(days=pad)
+    # Day ordinals, not dates: padding at the calendar's ends (31 December 9999) must not overflow.
+    first = min(v.start for v in dated if v.start).toordinal()
+    last = max(v.end for v in dated if v.end).toordinal() + 1
+    as_of_day = as_of.toordinal() if as_of is not None else None
+    if as_of_day is not None and first - 90 <= as_of_day <= last + 90:
+        first, last = min(first, as_of_day), max(last, as_of_day + 1)
+    pad = max(3, (last - first) // 25)
+    first -= pad
+    last += pad
     plot = _TL_WIDTH - _TL_PAD_LEFT - _TL_PAD_RIGHT
-    total = max(1, (last - first).days)
+    total = max(1, last - first)
 
-    def x(day: dt.date) -> float:
-        return round(_TL_PAD_LEFT + (day - first).days / total * plot, 1)
+    def x(day: dt.date, days: int = 0) -> float:
+        return round(_TL_PAD_LEFT + (day.toordinal() + days - first) / total * plot, 1)
 
     lane_right: list[float] = []
     marks = []
@@ -710,7 +720,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
         assert view.start is not None and view.end is not None
         x0 = x(view.start)
         is_point = view.date.precision == "day" or view.start == view.end
-        width = 0.0 if is_point else max(16.0, x(view.end + dt.timedelta(days=1)) - x0)
+        width = 0.0 if is_point else max(16.0, x(view.end, 1) - x0)
         mark_right = x0 + (width or 6.0)
         label = _label(view)
         label_w = len(label) * _TL_CHAR
@@ -757,7 +767,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
         )
     lanes = max(1, len(lane_right))
     height = _TL_AXIS_Y + 14 + lanes * _TL_LANE
-    as_of_x = x(as_of) if as_of is not None and first <= as_of <= last else None
+    as_of_x = x(as_of) if as_of is not None and as_of_day is not None and first <= as_of_day <= last else None
     as_of_label = f"as of {_short(as_of, with_year=False)}" if as_of is not None else ""
     return Timeline(
         _TL_WIDTH, height, _TL_AXIS_Y, lanes, marks, _ticks(first, last, x), as_of_x, as_of_label, undated

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
 
 from .errors import StoreError, public_url, redact, scrub
 from .models import Article, ArticleExtraction, MeetingsDocument
+
+log = logging.getLogger("summarizer")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -102,6 +108,12 @@ class FetchedPage:
     fetched: str
 
 
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError) and exc.errors():
+        return str(exc.errors()[0]["msg"])
+    return type(exc).__name__
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -129,6 +141,17 @@ class Store:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    def _rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        # A damaged file ("database disk image is malformed") is the user's to fix, not a crash of ours.
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot read the store {self.path}: {exc}") from exc
+
+    def _row(self, sql: str, params: Sequence[object] = ()) -> tuple[Any, ...] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         try:
@@ -140,8 +163,17 @@ class Store:
     # --- extractions ------------------------------------------------------------------------------
 
     def get_extraction(self, cache_key: str) -> ArticleExtraction | None:
-        row = self._db.execute("SELECT result FROM extractions WHERE cache_key = ?", (cache_key,)).fetchone()
-        return ArticleExtraction.model_validate_json(row[0]) if row else None
+        row = self._row("SELECT result FROM extractions WHERE cache_key = ?", (cache_key,))
+        if row is None:
+            return None
+        try:
+            return ArticleExtraction.model_validate_json(row[0])
+        except (ValidationError, TypeError):
+            # A damaged cache entry is a miss: the article is asked again and its entry replaced.
+            log.warning(
+                "the store %s holds a damaged extraction under %s; asking again", self.path, cache_key[:12]
+            )
+            return None
 
     def put_extraction(
         self, cache_key: str, article: Article, extraction: ArticleExtraction, *, schema_version: str
@@ -182,7 +214,7 @@ class Store:
         )
 
     def article_text(self, sha256: str) -> str | None:
-        row = self._db.execute("SELECT text FROM articles WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self._row("SELECT text FROM articles WHERE sha256 = ?", (sha256,))
         return str(row[0]) if row else None
 
     # --- call log ---------------------------------------------------------------------------------
@@ -230,14 +262,26 @@ class Store:
             return int(cur.lastrowid or 0)
 
     def latest_document(self) -> MeetingsDocument | None:
-        row = self._db.execute("SELECT body FROM documents ORDER BY id DESC LIMIT 1").fetchone()
-        return MeetingsDocument.model_validate_json(row[0]) if row else None
+        row = self._row("SELECT body FROM documents ORDER BY id DESC LIMIT 1")
+        if row is None:
+            return None
+        try:
+            return MeetingsDocument.model_validate_json(row[0])
+        except (ValidationError, TypeError) as exc:
+            raise StoreError(
+                f"the latest run in the store {self.path} is damaged ({_first_error(exc)}); "
+                "run `summarizer run` again"
+            ) from None
 
     def kv_get(self, namespace: str, key: str) -> object | None:
-        row = self._db.execute(
-            "SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)
-        ).fetchone()
-        return json.loads(row[0]) if row else None
+        row = self._row("SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key))
+        if row is None:
+            return None
+        try:
+            value: object = json.loads(row[0])
+            return value
+        except (ValueError, TypeError):
+            return None  # a damaged entry is a miss
 
     def kv_put(self, namespace: str, key: str, value: object) -> None:
         with self._write() as db:
@@ -291,28 +335,26 @@ class Store:
             db.execute("UPDATE batches SET collected = ? WHERE batch_id = ?", (_now(), batch_id))
 
     def get_batch(self, batch_id: str) -> BatchRecord | None:
-        row = self._db.execute("SELECT * FROM batches WHERE batch_id = ?", (batch_id,)).fetchone()
+        row = self._row("SELECT * FROM batches WHERE batch_id = ?", (batch_id,))
         return BatchRecord(*row) if row else None
 
     def batches(self, *, open_only: bool = False) -> list[BatchRecord]:
         """Known batches, oldest first; `open_only` keeps those whose answers are not collected yet."""
         where = " WHERE collected IS NULL" if open_only else ""
-        rows = self._db.execute(f"SELECT * FROM batches{where} ORDER BY created, rowid").fetchall()
+        rows = self._rows(f"SELECT * FROM batches{where} ORDER BY created, rowid")
         return [BatchRecord(*row) for row in rows]
 
     def batch_items(self, batch_id: str) -> list[BatchItem]:
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT custom_id, sha256, cache_key, article_id, chunk FROM batch_items WHERE batch_id = ?"
             " ORDER BY rowid",
             (batch_id,),
-        ).fetchall()
+        )
         return [BatchItem(*row) for row in rows]
 
     def get_article(self, sha256: str) -> Article | None:
         """An article recorded earlier (its text included), e.g. to ground a batch answer in a later run."""
-        row = self._db.execute(
-            "SELECT id, source, published, title, text FROM articles WHERE sha256 = ?", (sha256,)
-        ).fetchone()
+        row = self._row("SELECT id, source, published, title, text FROM articles WHERE sha256 = ?", (sha256,))
         if row is None:
             return None
         published = dt.date.fromisoformat(row[2]) if row[2] else None
@@ -323,11 +365,11 @@ class Store:
     # --- fetched pages and feed entries -----------------------------------------------------------
 
     def get_page(self, url: str) -> FetchedPage | None:
-        row = self._db.execute(
+        row = self._row(
             "SELECT url, final_url, status, content_type, etag, last_modified, body, fetched"
             " FROM fetched_pages WHERE url = ?",
             (url,),
-        ).fetchone()
+        )
         if row is None:
             return None
         url, final_url, status, content_type, etag, last_modified, body, fetched = row
@@ -345,7 +387,7 @@ class Store:
 
     def seen_entries(self, feed_url: str) -> set[str]:
         """The keys of the entries of this feed that an earlier run read."""
-        rows = self._db.execute("SELECT entry_key FROM feed_entries WHERE feed_url = ?", (feed_url,))
+        rows = self._rows("SELECT entry_key FROM feed_entries WHERE feed_url = ?", (feed_url,))
         return {str(row[0]) for row in rows}
 
     def mark_entries_seen(self, entries: Sequence[tuple[str, str, str]]) -> None:

@@ -396,3 +396,76 @@ def test_json_and_jsonl_files_with_a_utf8_bom_are_read(tmp_path: Path, meetings_
     consolidated = cli("consolidate", str(rows), "--out", "m.json", cwd=tmp_path)
     assert consolidated.returncode == 0, consolidated.stderr
     assert len(json.loads((tmp_path / "m.json").read_text("utf-8"))["meetings"]) == 1
+
+
+# --- 6. odd input is an input error or a failed article, never an internal error -------------------------
+
+
+def last_week_responder(request: dict[str, Any]) -> str:
+    answer = meeting_answer("Coalition talks", date_text="last week", date="0001-01-01", city="Paris")
+    return json_answer({"meetings": [answer], "quotes": []})
+
+
+def test_dates_at_the_ends_of_the_calendar_are_unknown_not_a_crash(tmp_path: Path) -> None:
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    (inputs / "first.txt").write_text(
+        " date 0001-01-01\n" + NEXT_THURSDAY.replace("next Thursday", "last week")
+    )
+    (inputs / "last.txt").write_text(" date 9999-12-31\n" + NEXT_THURSDAY)
+    with FakeOpenAI(responder=last_week_responder) as srv:
+        run = cli("run", "in", "--out", "out", "--base-url", srv.base_url, "--model", "m", cwd=tmp_path)
+    assert "internal error" not in run.stderr and "Traceback" not in run.stderr
+    assert run.returncode == 0, run.stderr
+    rows = {r["article"]["id"]: r for r in rows_of(tmp_path / "out" / "extractions.jsonl")}
+    assert rows["first"]["meetings"][0]["date"]["precision"] == "unknown"
+    assert (tmp_path / "out" / "briefing.html").exists()
+
+
+def test_meetings_at_the_end_of_the_calendar_render_in_every_format(tmp_path: Path) -> None:
+    doc = sample_document()
+    ends = [
+        {"start": "9999-12-31", "precision": "week"},
+        {"start": "9999-12-01", "precision": "month"},
+        {"start": "9999-12-31", "precision": "day"},
+        {"start": "0001-01-01", "precision": "week"},
+    ]
+    data = json.loads(doc.model_dump_json())
+    for meeting, date in zip(data["meetings"], ends, strict=True):
+        meeting["date"] = date
+    path = tmp_path / "ends.json"
+    path.write_text(json.dumps(data), "utf-8")
+    for args in (["--format", "md"], ["--format", "html"], ["--format", "json"], ["--since", "9999-12-30"]):
+        result = cli("brief", str(path), *args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "internal error" not in result.stderr
+    html = cli("brief", str(path), "--format", "html", cwd=tmp_path).stdout
+    assert "week of 31 December 9999" in html
+
+
+def test_a_damaged_store_is_a_one_line_error_or_a_cache_miss(tmp_path: Path) -> None:
+    import sqlite3
+
+    write_articles(tmp_path / "in", 2)
+    store = tmp_path / "store.sqlite3"
+    with FakeOpenAI(responder=meeting_responder) as srv:
+        args = ("run", "in", "--out", "out", "--base-url", srv.base_url, "--model", "m")
+        assert cli(*args, cwd=tmp_path).returncode == 0
+        with sqlite3.connect(store) as db:  # a damaged row: a miss, asked again
+            db.execute("UPDATE extractions SET result = '{\"article\": 1' WHERE rowid = 1")
+            db.execute("UPDATE documents SET body = 'not json'")
+        before = srv.count
+        again = cli(*args, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert srv.count - before == 1, "the damaged article is asked again, the other comes from the store"
+        with sqlite3.connect(store) as db:
+            db.execute("UPDATE documents SET body = 'not json'")
+        assert "damaged" in one_line_error(cli("brief", "--store", cwd=tmp_path))
+        # Damaged pages: the file's middle overwritten.
+        with sqlite3.connect(store) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        data = bytearray(store.read_bytes())
+        data[4096 : len(data)] = b"\xa5" * (len(data) - 4096)
+        store.write_bytes(bytes(data))
+        line = one_line_error(cli(*args, cwd=tmp_path))
+        assert str(store) in line
