@@ -69,11 +69,22 @@ _TYPO = str.maketrans(
 # which a character-by-character fold cannot, and both folds below must agree.
 _FOLD_TABLE = str.maketrans({**{chr(k): v for k, v in _TYPO.items()}, "…": "...", "Σ": "σ"})
 _SPACE_RUN = re.compile(r"\s+")
+# Invisible format characters (Unicode category Cf: soft hyphen, zero-width space and joiners, LRM/RLM,
+# bidi controls, BOM, ...) are dropped before anything else: a model quoting "co-operation" must match the
+# article's "co\u00adoperation". Every Cf character lies in planes 0-1 or 14 (checked over all of Unicode).
+_INVISIBLE = frozenset(
+    chr(c)
+    for plane in (range(0x20000), range(0xE0000, 0xE1000))
+    for c in plane
+    if unicodedata.category(chr(c)) == "Cf"
+)
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
 
 
 def fold(text: str) -> str:
-    """Text with typography, whitespace runs and case folded away, as used for 'normalized' matches."""
-    text = unicodedata.normalize("NFC", text)
+    """Text with typography, whitespace runs, invisible format characters and case folded away, as used
+    for 'normalized' matches."""
+    text = unicodedata.normalize("NFC", text.translate(_DROP_INVISIBLE))
     # The same result as _fold_with_map without the per-character loop (it was a tenth of the client CPU).
     return _SPACE_RUN.sub(" ", text).translate(_FOLD_TABLE).lower()
 
@@ -85,6 +96,8 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
     index: list[int] = []
     in_space = False
     for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue  # maps to nothing, and does not end a run of whitespace
         if ch.isspace():
             if not in_space:
                 out.append(" ")

@@ -56,6 +56,7 @@ from typing import Any, Literal
 import jinja2
 import jinja2.runtime
 import jinja2.sandbox
+import markupsafe
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
@@ -169,11 +170,30 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~&])")
 _MD_LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
 
 
+# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder the text that follows:
+# "txt.exe" can be made to read "exe.txt". In a briefing they are shown as what they are instead.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def neutralise_bidi(text: str) -> str:
+    """`text` with every bidi control replaced by a visible "[U+202E]" that reorders nothing."""
+    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", text)
+
+
+def _finalize(value: object) -> object:
+    # Every {{ ... }} of every template passes through here, so no article text can bring a control along.
+    if isinstance(value, markupsafe.Markup):
+        return markupsafe.Markup(neutralise_bidi(str(value)))
+    if isinstance(value, str):
+        return neutralise_bidi(value)
+    return value
+
+
 def md_escape(value: object) -> str:
     """Article-derived text as one Markdown-safe line: whitespace collapsed, layout characters escaped."""
     if value is None:
         return ""
-    text = " ".join(str(value).split())
+    text = " ".join(neutralise_bidi(str(value)).split())
     text = _MD_SPECIAL.sub(r"\\\1", text)
     return _MD_LINE_START.sub(
         lambda m: m.group(1) + "\\" if m.group(1).isdigit() else "\\" + m.group(1), text
@@ -687,11 +707,11 @@ def _ticks(first: int, last: int, x: Callable[[dt.date], float]) -> list[Tick]:
             continue
         if year > dt.MAXYEAR:
             return ticks
-        day = dt.date(year, month, 1)
-        if day.toordinal() > hi:
+        first_of_month = dt.date(year, month, 1)
+        if first_of_month.toordinal() > hi:
             return ticks
         name = _MONTH_NAMES[month][:3]
-        ticks.append(Tick(x(day), f"{name} {year}" if month == 1 or not ticks else name))
+        ticks.append(Tick(x(first_of_month), f"{name} {year}" if month == 1 or not ticks else name))
 
 
 def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
@@ -848,6 +868,7 @@ def _environment(html: bool) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_finalize,
     )
     return _add_filters(env)
 
@@ -912,6 +933,7 @@ def _user_template(text: str, html: bool) -> jinja2.Template:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     # lipsum(n=10**9) would be a way to exhaust memory; the rest of jinja2's globals only build values.
     env.globals.pop("lipsum", None)

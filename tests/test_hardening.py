@@ -469,3 +469,58 @@ def test_a_damaged_store_is_a_one_line_error_or_a_cache_miss(tmp_path: Path) -> 
         store.write_bytes(bytes(data))
         line = one_line_error(cli(*args, cwd=tmp_path))
         assert str(store) in line
+
+
+# --- 7. invisible characters and bidi controls -------------------------------------------------------------
+
+INVISIBLE_ARTICLE = (
+    " date 2025-03-03\n"
+    "Leaders of the coalition met in Paris on Monday for talks on support for Ukraine.\n\n"
+    "\u201cWe want co\u00adoperation,\u200f not con\u200dfron\u200btation,\u201d the host said after the "
+    "talks.\n"
+)
+
+
+def invisible_quote_responder(request: dict[str, Any]) -> str:
+    answer = meeting_answer("Coalition talks in Paris", city="Paris")
+    quote = {"text": "We want cooperation, not confrontation", "speaker": "the host", "meeting": 0}
+    return json_answer({"meetings": [answer], "quotes": [quote]})
+
+
+def test_a_short_quote_matches_across_invisible_format_characters(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(INVISIBLE_ARTICLE, "utf-8")
+    with FakeOpenAI(responder=invisible_quote_responder) as srv:
+        run = cli("run", "in", "--out", "out", "--base-url", srv.base_url, "--model", "m", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    [row] = rows_of(tmp_path / "out" / "extractions.jsonl")
+    [quote] = row["quotes"]
+    assert quote["match"] == "normalized", quote
+    doc = json.loads((tmp_path / "out" / "meetings.json").read_text("utf-8"))
+    text = doc["articles"][0]["text"]
+    assert (
+        text[quote["start"] : quote["end"]]
+        == "We want co\u00adoperation,\u200f not con\u200dfron\u200btation"
+    )
+
+
+def test_bidi_controls_cannot_reorder_a_briefing(tmp_path: Path) -> None:
+    doc = sample_document()
+    spoof = "Summit on \u202etxt.exe\u202c and \u2066isolated\u2069 talks"
+    data = json.loads(doc.model_dump_json())
+    data["meetings"][0]["title"] = spoof
+    data["articles"][0]["title"] = spoof
+    path = tmp_path / "bidi.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    for fmt in ("html", "md"):
+        result = cli("brief", str(path), "--format", fmt, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert not any(
+            c in result.stdout for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+        ), fmt
+        shown = result.stdout.replace("\\[", "[").replace("\\]", "]")  # Markdown escapes the brackets
+        assert "[U+202E]txt.exe[U+202C]" in shown, fmt
+    template = tmp_path / "t.j2"
+    template.write_text("{% for m in meetings %}{{ m.title }}{% endfor %}", "utf-8")
+    own = cli("brief", str(path), "--template", str(template), "--format", "html", cwd=tmp_path)
+    assert "\u202e" not in own.stdout and "[U+202E]" in own.stdout
