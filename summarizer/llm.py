@@ -24,7 +24,7 @@ from pydantic import BaseModel, ValidationError
 
 from .config import Config
 from .errors import LLMError, ReplayMiss, TruncatedOutput, redact
-from .models import Usage
+from .models import BATCH_FINAL_STATES, Usage
 from .prompting import Prompt
 
 log = logging.getLogger("summarizer")
@@ -410,8 +410,6 @@ def _transport_error(
 # --- the Batch API: the same requests, queued by the provider -------------------------------------
 
 BATCH_ENDPOINT = "/v1/chat/completions"
-# A batch in one of these states changes no more; its output and error files are final.
-BATCH_FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
 
 
 def request_options(config: Config, prompt: Prompt, max_tokens: int) -> dict[str, Any]:

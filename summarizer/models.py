@@ -8,6 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+# A Batch API job in one of these states changes no more; its output and error files are final.
+BATCH_FINAL_STATES = frozenset({"completed", "failed", "expired", "cancelled"})
+
 MeetingType = Literal[
     "summit",
     "bilateral_meeting",

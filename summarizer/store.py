@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import StoreError, public_url, redact, scrub
-from .models import Article, ArticleExtraction, MeetingsDocument
+from .models import BATCH_FINAL_STATES, Article, ArticleExtraction, MeetingsDocument
 
 log = logging.getLogger("summarizer")
 
@@ -321,12 +321,28 @@ class Store:
         completed: int | None = None,
         failed: int | None = None,
     ) -> None:
+        # A final state is never overwritten by an earlier one: `batches --cancel` records the "cancelling"
+        # the provider answered after the running job may already have recorded "cancelled".
+        finals = sorted(BATCH_FINAL_STATES)
+        marks = ", ".join("?" * len(finals))
         with self._write() as db:
             db.execute(
-                "UPDATE batches SET state = ?, updated = ?, output_file_id = COALESCE(?, output_file_id),"
-                " error_file_id = COALESCE(?, error_file_id), completed = COALESCE(?, completed),"
-                " failed = COALESCE(?, failed) WHERE batch_id = ?",
-                (state, _now(), output_file_id, error_file_id, completed, failed, batch_id),
+                f"UPDATE batches SET state = ?, updated = ?, output_file_id = COALESCE(?, output_file_id),"
+                f" error_file_id = COALESCE(?, error_file_id), completed = COALESCE(?, completed),"
+                f" failed = COALESCE(?, failed) WHERE batch_id = ?"
+                f" AND NOT (state IN ({marks}) AND ? NOT IN ({marks}))",
+                (
+                    state,
+                    _now(),
+                    output_file_id,
+                    error_file_id,
+                    completed,
+                    failed,
+                    batch_id,
+                    *finals,
+                    state,
+                    *finals,
+                ),
             )
 
     def mark_collected(self, batch_id: str) -> None:

@@ -524,3 +524,24 @@ def test_bidi_controls_cannot_reorder_a_briefing(tmp_path: Path) -> None:
     template.write_text("{% for m in meetings %}{{ m.title }}{% endfor %}", "utf-8")
     own = cli("brief", str(path), "--template", str(template), "--format", "html", cwd=tmp_path)
     assert "\u202e" not in own.stdout and "[U+202E]" in own.stdout
+
+
+# --- 8. a cancelled batch stays cancelled --------------------------------------------------------------
+
+
+def test_a_stale_cancelling_never_overwrites_a_recorded_cancelled(tmp_path: Path) -> None:
+    """The race behind the flaky cancel test: the running job records "cancelled" from its poll, then the
+    `batches --cancel` command records the "cancelling" the provider had answered it a moment before."""
+    from summarizer.store import BatchRecord, Store
+
+    now = "2025-01-01T00:00:00+00:00"
+    record = BatchRecord("batch-1", now, now, "in_progress", "http://127.0.0.1:1/v1", "m", "f", "file-1",
+                         None, None, 3, 0, 0, None)  # fmt: skip
+    with Store(tmp_path / "s.sqlite3") as store:
+        store.add_batch(record, [], [])
+        store.update_batch("batch-1", state="cancelled", completed=0, failed=3)
+        store.update_batch("batch-1", state="cancelling", completed=0, failed=0)
+        after = store.get_batch("batch-1")
+        assert after is not None and (after.state, after.failed) == ("cancelled", 3)
+        store.update_batch("batch-1", state="in_progress")
+        assert store.get_batch("batch-1").state == "cancelled"  # type: ignore[union-attr]
