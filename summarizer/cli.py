@@ -558,16 +558,15 @@ def brief(
             typer.echo(f"summarizer: {report.line()}", err=True)
         if template is not None:
             try:
-                text = template.read_text("utf-8")
+                text = template.read_text("utf-8-sig")
             except OSError as exc:
                 raise InputError(f"{template}: cannot read the template: {exc.strerror}") from exc
+            except UnicodeDecodeError as exc:
+                raise InputError(f"{template}: the template is not UTF-8 text ({exc.reason})") from None
             rendered = render_template(doc, text, html=format == "html")
         else:
             rendered = renderers[format](doc)
-        if out is None:
-            sys.stdout.write(rendered)
-        else:
-            write_atomic(out, rendered)
+        write_atomic(out or Path("-"), rendered)
         return 0
 
     _guard(body)

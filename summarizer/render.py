@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import jinja2
+import jinja2.filters
 import jinja2.runtime
 import jinja2.sandbox
 import markupsafe
@@ -890,10 +891,50 @@ class _NoIncludes(jinja2.BaseLoader):
         raise jinja2.TemplateNotFound(f"{template} (a --template cannot include, import or extend files)")
 
 
-class _UserSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
-    """jinja2's immutable sandbox, plus: a dict's keys before its methods, and no huge products."""
+# A width or precision this long in a format string ("{:>999999999}", "%999999999d") builds a huge string.
+_HUGE_FORMAT_WIDTH = re.compile(rf"\d{{{len(str(MAX_TEMPLATE_SEQUENCE))},}}")
 
-    intercepted_binops = frozenset(["*", "**"])
+
+def _check_sizes(args: Iterable[Any]) -> None:
+    """Refuse an integer argument that would size a string or list past what a template may build."""
+    for value in args:
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_TEMPLATE_SEQUENCE:
+            raise SecurityError(f"{value} is too large an argument for a template")
+
+
+def _check_format(text: object) -> None:
+    if isinstance(text, str) and _HUGE_FORMAT_WIDTH.search(text):
+        raise SecurityError("a format width or precision this large is refused")
+
+
+def _bounded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A filter that refuses huge size arguments (center(10**9), indent, wordwrap, format's widths...)."""
+    skip = 2 if hasattr(func, "jinja_pass_arg") else 1  # (context,) value, then the filter's own arguments
+
+    @functools.wraps(func)  # keeps jinja_pass_arg, so jinja2 still passes the context
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _check_sizes([*args[skip:], *kwargs.values()])
+        if func is jinja2.filters.do_format and len(args) >= skip:
+            _check_format(args[skip - 1])
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+class _UserSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
+    """jinja2's immutable sandbox, plus: a dict's keys before its methods, and nothing huge built."""
+
+    intercepted_binops = frozenset(["*", "**", "%"])
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_sizes([*args, *kwargs.values()])
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_format(value.__self__)
+        return wrapped
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         # The context is plain dicts: `c.values` must be the field, never the dict method.
@@ -913,6 +954,8 @@ class _UserSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
         raise SecurityError(f"{attribute!r} of a {type(obj).__name__} is not available")
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            _check_format(left)
         if operator == "**" and isinstance(right, int) and abs(right) > MAX_TEMPLATE_EXPONENT:
             raise SecurityError(f"exponent {right} is too large for a template")
         if operator == "*":
@@ -937,7 +980,9 @@ def _user_template(text: str, html: bool) -> jinja2.Template:
     )
     # lipsum(n=10**9) would be a way to exhaust memory; the rest of jinja2's globals only build values.
     env.globals.pop("lipsum", None)
-    return _add_filters(env, format_date=_format_date_filter).from_string(text)
+    _add_filters(env, format_date=_format_date_filter)
+    env.filters.update({name: _bounded(func) for name, func in env.filters.items()})
+    return env.from_string(text)
 
 
 _PLAIN_SCALARS = (str, int, float, bool, type(None), dt.date)

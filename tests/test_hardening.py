@@ -75,6 +75,11 @@ HOSTILE_TEMPLATES = {
     "huge string": "{{ 'x' * 10**10 }}",
     "huge power": "{{ 10 ** 1000000000 }}",
     "lipsum": "{{ lipsum(n=10**8) }}",
+    "huge center": "{{ 'x'.center(10**9) }}",
+    "huge filter width": "{{ 'x' | indent(10**9) }}",
+    "huge format width": "{{ '{:>999999999}'.format(1) }}",
+    "huge percent width": "{{ '%999999999d' % 1 }}",
+    "huge format filter": "{{ '%999999999d' | format(1) }}",
     "include passwd": "{% include '/etc/passwd' %}",
     "include missing": "{% include 'no-such-file.j2' %}",
     "import passwd": "{% import '/etc/passwd' as p %}",
@@ -545,3 +550,10 @@ def test_a_stale_cancelling_never_overwrites_a_recorded_cancelled(tmp_path: Path
         assert after is not None and (after.state, after.failed) == ("cancelled", 3)
         store.update_batch("batch-1", state="in_progress")
         assert store.get_batch("batch-1").state == "cancelled"  # type: ignore[union-attr]
+
+
+def test_a_template_that_is_not_utf8_is_a_one_line_error(tmp_path: Path, meetings_json: Path) -> None:
+    template = tmp_path / "latin1.j2"
+    template.write_bytes("{{ title }} \u2014 caf\xe9".encode("latin-1", errors="replace"))
+    line = one_line_error(cli("brief", str(meetings_json), "--template", str(template), cwd=tmp_path))
+    assert "latin1.j2" in line and "UTF-8" in line
