@@ -443,6 +443,17 @@ def test_identical_texts_are_asked_once(server: FakeBatchAPI, tmp_path: Path) ->
     assert any("same text as a000" in w for w in rows["copy"]["warnings"])
 
 
+def test_the_same_text_on_two_dates_is_two_batch_requests(server: FakeBatchAPI, tmp_path: Path) -> None:
+    inputs = write_articles(tmp_path / "in", 1)
+    text = (inputs / "a000.txt").read_text("utf-8")
+    (inputs / "later.txt").write_text(text.replace(" date 2025-03-01", " date 2025-04-01"), "utf-8")
+    result = batch_run(server, inputs, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert len(server.batch_requests) == 2, "the prompt differs by its publication date"
+    rows = {r["article"]["id"]: r for r in rows_of(tmp_path / "out")}
+    assert not any("same text" in w for w in rows["later"]["warnings"])
+
+
 def test_a_batch_the_server_forgot_is_submitted_again(server: FakeBatchAPI, tmp_path: Path) -> None:
     inputs = write_articles(tmp_path / "in", 2)
     items = [i for i in load_inputs([str(inputs)]) if isinstance(i, Article)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import os
 import stat
@@ -557,3 +558,30 @@ def test_a_template_that_is_not_utf8_is_a_one_line_error(tmp_path: Path, meeting
     template.write_bytes("{{ title }} \u2014 caf\xe9".encode("latin-1", errors="replace"))
     line = one_line_error(cli("brief", str(meetings_json), "--template", str(template), cwd=tmp_path))
     assert "latin1.j2" in line and "UTF-8" in line
+
+
+def test_the_cache_key_follows_every_part_of_the_request_and_the_engine() -> None:
+    from summarizer.config import Config
+    from summarizer.models import Article
+    from summarizer.pipeline import plan_article
+    from summarizer.prompting import load_prompt
+
+    def key(article: Article, config: Config) -> str:
+        planned = plan_article(article, config, load_prompt("extract"))
+        assert isinstance(planned, tuple)
+        return planned[1]
+
+    text = NEXT_THURSDAY
+    article = Article(id="a", source="a.txt", sha256="0" * 64, published=dt.date(2025, 3, 3), text=text)
+    config = Config.build(base_url="http://127.0.0.1:9/v1", model="m", env={})
+    keys = {
+        key(article, config),
+        key(article.model_copy(update={"published": dt.date(2025, 3, 17)}), config),
+        key(article, config.with_(model="other")),
+        key(article, config.with_(temperature=0.5)),
+        key(article, config.with_(max_response_tokens=2048)),
+        key(article, config.with_(engine="another-engine 2.0")),
+    }
+    assert len(keys) == 6
+    # What the request does not carry does not split the cache: the id and the file name.
+    assert key(article.model_copy(update={"id": "b", "source": "b.txt"}), config) == key(article, config)
