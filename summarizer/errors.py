@@ -79,7 +79,7 @@ _PATTERNS = re.compile(
             r"(?<![\w-])[Bb]earer\s+(?=[A-Za-z0-9._~+/-]*\d)[A-Za-z0-9._~+/-]{16,}=*",
             r"(?<![\w-])[Bb]asic\s+(?=[A-Za-z0-9+/]*[\d+/=])[A-Za-z0-9+/]{12,}={0,2}",  # HTTP basic auth
             r"(?<=[Aa][Pp][Ii][_-][Kk][Ee][Yy])[\"']?\s*[=:]\s*[\"']?[^\s\"',;&]{8,}",
-            r"(?<=[Cc]ookie)\s*[:=]\s*[^\s;,]{6,}",
+            r"(?<=[Cc]ookie)[\"']?\s*[:=]\s*[\"']?[^\s;,\"']{6,}",
             r"(?<=://)[^\s/@]+@",  # credentials in a URL: scheme://user:password@host
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import http.cookiejar
 import json
 import logging
 import time
@@ -33,6 +34,13 @@ T = TypeVar("T", bound=BaseModel)
 
 # Counts HTTP answers per ask; a ContextVar keeps concurrent asks apart.
 _CALLS: ContextVar[list[int] | None] = ContextVar("summarizer_llm_calls", default=None)
+
+
+def _cookieless_client() -> httpx2.AsyncClient:
+    """The openai client's default HTTP client, keeping no cookies: an API needs none, and a cookie sent back
+    to a server that echoes request headers in its errors would land in our outputs."""
+    jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return openai.DefaultAsyncHttpxClient(cookies=jar)
 
 
 def _count_call(*_args: Any, **_kwargs: Any) -> None:
@@ -152,7 +160,7 @@ class LLM:
             api_key=config.api_key or _PLACEHOLDER_KEY,
             max_retries=config.max_retries,
             timeout=config.request_timeout,
-            http_client=http_client,
+            http_client=http_client or _cookieless_client(),
         )
         self._client = instructor.from_openai(self._openai, mode=instructor_mode(config))
         self._client.on("completion:response", _count_call)
@@ -563,7 +571,7 @@ class BatchClient:
             api_key=config.api_key or _PLACEHOLDER_KEY,
             max_retries=config.max_retries,
             timeout=config.request_timeout,
-            http_client=http_client,
+            http_client=http_client or _cookieless_client(),
         )
 
     async def aclose(self) -> None:

@@ -272,14 +272,18 @@ def test_the_same_text_on_two_dates_is_two_requests_and_two_dates_across_runs(tm
 KEY = "live-7Hq2v9ZkX4mP0aLr8s"  # a key that does not start with sk-
 PASSWORD = "pa55-w0rd-Kq81"
 ORG = "acme-org-2b7f9c1d"
+COOKIE = "c00kie-5f1d2c0a9b"
 
 
 def echo_headers(request: Request) -> Response:
     """A server that refuses every request and echoes what it was sent, credentials and all."""
     sent = "; ".join(f"{k}: {v}" for k, v in sorted(request.headers.items()))
     token = request.headers.get("authorization", "").split(" ", 1)[-1]
+    cookie = request.headers.get("cookie", "")
     status = 401 if marker_of(request.json()) == "ART-000" else 500
-    return Response.error(status, f"rejected {token} ({sent})", type="invalid_request_error")
+    refused = Response.error(status, f"rejected {token} {cookie} ({sent})", type="invalid_request_error")
+    refused.headers["Set-Cookie"] = f"session={COOKIE}; Path=/"
+    return refused
 
 
 def test_the_key_url_password_and_org_id_reach_no_output_and_place_names_survive(tmp_path: Path) -> None:
@@ -291,14 +295,14 @@ def test_the_key_url_password_and_org_id_reach_no_output_and_place_names_survive
     with FakeOpenAI() as srv:
         srv.add_route("POST", "/v1/chat/completions", echo_headers)
         plain = ("--base-url", srv.base_url, "--model", "m", "--max-retries", "0")
-        run = cli("run", "in", "--out", "out", *plain, "-v", cwd=tmp_path, env=env)
+        run = cli("run", "in", "--out", "out", *plain, "--concurrency", "1", "-v", cwd=tmp_path, env=env)
         brief = cli("brief", "--store", "--format", "html", "--out", "b.html", cwd=tmp_path, env=env)
         # Credentials in the URL: the HTTP client sends them as basic auth, which the server echoes too.
         url = srv.base_url.replace("://", f"://alice:{PASSWORD}@")
         common = ("--base-url", url, "--model", "m")
         doctor = cli("doctor", *common, cwd=tmp_path, env=env)
-        extract = cli("extract", "in", "--out", "rows.jsonl", *common, "--max-retries", "0", cwd=tmp_path,
-                      env=env)  # fmt: skip
+        one_at_a_time = ("--max-retries", "0", "--concurrency", "1")
+        extract = cli("extract", "in", "--out", "rows.jsonl", *common, *one_at_a_time, cwd=tmp_path, env=env)
         basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
         sent = [h.get("authorization", "") for h in srv.headers_seen]
     assert f"Bearer {KEY}" in sent and f"Basic {basic}" in sent, "the server saw (and echoed) both"
@@ -306,7 +310,7 @@ def test_the_key_url_password_and_org_id_reach_no_output_and_place_names_survive
     assert brief.returncode == 0 and doctor.returncode == 0, brief.stderr + doctor.stderr
     printed = "".join(r.stdout + r.stderr for r in (run, brief, doctor, extract))
     assert "Traceback" not in printed
-    for secret in (KEY, PASSWORD, ORG, basic):
+    for secret in (KEY, PASSWORD, ORG, basic, COOKIE):
         assert secret not in printed, secret
         for path in tmp_path.rglob("*"):
             if path.is_file() and path.suffix != ".txt":
