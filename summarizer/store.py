@@ -123,6 +123,9 @@ class Store:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        if path.exists() and not path.is_file():
+            # SQLite would block on a FIFO, write beside a device (/dev/null-wal) or fail on a directory.
+            raise StoreError(f"cannot open the store {path}: not a regular file")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)

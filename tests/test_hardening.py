@@ -589,3 +589,16 @@ def test_the_cache_key_follows_every_part_of_the_request_and_the_engine() -> Non
     assert len(keys) == 6
     # What the request does not carry does not split the cache: the id and the file name.
     assert key(article.model_copy(update={"id": "b", "source": "b.txt"}), config) == key(article, config)
+
+
+def test_a_store_path_that_is_a_fifo_or_directory_is_refused(tmp_path: Path, meetings_json: Path) -> None:
+    fifo = tmp_path / "store.fifo"
+    os.mkfifo(fifo)
+    for store in (fifo, tmp_path):
+        try:
+            result = cli("brief", "--store", "--store-path", str(store), cwd=tmp_path, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{store}: opening the store blocked")
+        assert "not a regular file" in one_line_error(result)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.glob("store.fifo*")) == ["store.fifo"], "nothing written beside it"
