@@ -75,7 +75,10 @@ def _event(meeting: Meeting, articles: dict[str, SourceArticle]) -> icalendar.Ev
     event.add("uid", meeting_uid(meeting))
     event.add("dtstamp", _stamp(meeting, articles))
     event.add("dtstart", first)
-    event.add("dtend", last + dt.timedelta(days=1))
+    if last < dt.date.max:
+        event.add("dtend", last + dt.timedelta(days=1))
+    else:  # DTEND is exclusive and no day follows 31 December 9999: the same span as a DURATION (RFC 5545)
+        event.add("duration", dt.timedelta(days=(last - first).days + 1))
     event.add("summary", _summary(meeting))
     event.add("status", ICS_STATUS[meeting.status])
     event.add("transp", "TRANSPARENT")  # a news item does not make the reader busy

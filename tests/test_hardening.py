@@ -445,12 +445,15 @@ def test_meetings_at_the_end_of_the_calendar_render_in_every_format(tmp_path: Pa
         meeting["date"] = date
     path = tmp_path / "ends.json"
     path.write_text(json.dumps(data), "utf-8")
-    for args in (["--format", "md"], ["--format", "html"], ["--format", "json"], ["--since", "9999-12-30"]):
+    formats = [["--format", f] for f in ("md", "html", "json", "ics", "csv", "quotes-csv")]
+    for args in [*formats, ["--since", "9999-12-30"]]:
         result = cli("brief", str(path), *args, cwd=tmp_path)
         assert result.returncode == 0, (args, result.stderr)
         assert "internal error" not in result.stderr
     html = cli("brief", str(path), "--format", "html", cwd=tmp_path).stdout
     assert "week of 31 December 9999" in html
+    ics = cli("brief", str(path), "--format", "ics", cwd=tmp_path).stdout
+    assert "DTSTART;VALUE=DATE:99991231" in ics and "DURATION:P1D" in ics
 
 
 def test_a_damaged_store_is_a_one_line_error_or_a_cache_miss(tmp_path: Path) -> None:
