@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import httpx2
 
+from . import errors
 from .errors import InputError
 from .store import FetchedPage, Store
 
@@ -74,11 +75,7 @@ class FetchError(InputError):
 
 def public_url(url: str) -> str:
     """The URL without user:password, so credentials never reach a row, a log or the store."""
-    try:
-        parsed = httpx2.URL(url)
-    except httpx2.InvalidURL:
-        return url
-    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
+    return errors.public_url(url) or url
 
 
 def _media_type(header: str | None, body: bytes) -> str:
@@ -118,6 +115,7 @@ class Fetcher:
 
     async def get(self, url: str, *, accept: Collection[str]) -> Fetched:
         """The body at `url` (redirects followed) if its media type is in `accept`; raises FetchError."""
+        errors.register_url_secrets(url)  # a server that echoes the request cannot put them in our outputs
         shown = public_url(url)
         current = url
         for _hop in range(self.options.max_redirects + 1):
