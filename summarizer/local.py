@@ -20,8 +20,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
@@ -312,40 +312,92 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+ENGINE = "xllamacpp"
+# The prompt-state cache in RAM: with one slot the next article reuses the previous KV prefix in place, so
+# a few saved states are plenty (llama.cpp's default is 8 GiB).
+DEFAULT_CACHE_RAM_MIB = 256
+# llama.cpp's server defaults to 1.0; with 1.0 the seeds' answers grew from 1,253 to 2,090 completion
+# tokens (repeated list items until max_tokens), 1.1 is what the cassettes were recorded with (BENCHMARKS).
+DEFAULT_REPEAT_PENALTY = 1.1
+CPUINFO = Path("/proc/cpuinfo")
+
+
 def engine_version() -> str | None:
-    """llama-cpp-python's version, or None when the engine is not installed (imported lazily)."""
-    if importlib.util.find_spec("llama_cpp") is None:
+    """xllamacpp's version, or None when the engine is not installed (never imported here)."""
+    if importlib.util.find_spec(ENGINE) is None:
         return None
     try:
-        return importlib.metadata.version("llama-cpp-python")
+        return importlib.metadata.version(ENGINE)
     except importlib.metadata.PackageNotFoundError:
-        import llama_cpp
-
-        return str(llama_cpp.__version__)
+        return "unknown"
 
 
-def llama_server_argv(
-    model: Path, *, alias: str, port: int, n_ctx: int, seed: int, threads: int, prompt_cache: bool
-) -> list[str]:
-    """Python arguments that run llama-cpp-python's OpenAI-compatible server on 127.0.0.1 only."""
-    return [
-        "-m", "llama_cpp.server",
-        "--model", str(model),
-        "--model_alias", alias,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", str(n_ctx),
-        "--n_threads", str(threads),
-        "--n_threads_batch", str(threads),
-        "--seed", str(seed),
-        # The server defaults to keeping logits for every position (0.6 MB per token with a 152k vocabulary):
-        # over a gigabyte after a few requests, for logprobs nobody asks for.
-        "--logits_all", "false",
-        # The usual RLIMIT_MEMLOCK is far below 1 GB, and the page cache keeps the mmap warm anyway.
-        "--use_mlock", "false",
-        "--cache", "true" if prompt_cache else "false",
-        "--verbose", "true",
-    ]  # fmt: skip
+def engine_identity(repeat_penalty: float = DEFAULT_REPEAT_PENALTY) -> str:
+    """The engine and the sampling it applies server-side, e.g. "xllamacpp 2026.10.11549 repeat_penalty=1.1".
+
+    Answers depend on both, so cached answers are keyed by it.
+    """
+    return f"{ENGINE} {engine_version() or 'not-installed'} repeat_penalty={repeat_penalty:g}"
+
+
+def missing_cpu_feature(cpuinfo: Path | None = None) -> str | None:
+    """The CPU feature the prebuilt engine needs and this machine lacks ("avx2"), or None.
+
+    None too where there is no /proc/cpuinfo to tell (not Linux): the engine's own loader decides there.
+    """
+    try:
+        text = (cpuinfo or CPUINFO).read_text("ascii", "replace")
+    except OSError:
+        return None
+    flags = next(
+        (line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), None
+    )
+    if flags is None:
+        return None
+    return None if "avx2" in flags else "avx2"
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Everything the engine process is started with: llama.cpp's server on 127.0.0.1 only."""
+
+    model: str
+    alias: str
+    port: int
+    n_ctx: int
+    threads: int
+    seed: int
+    repeat_penalty: float = DEFAULT_REPEAT_PENALTY
+    cache_ram_mib: int = DEFAULT_CACHE_RAM_MIB
+
+    def argv(self) -> list[str]:
+        return [ENGINE, json.dumps(asdict(self))]
+
+
+# The prompt asks for a word the schema does not allow: only a schema-constrained answer is in the enum.
+SELF_CHECK_PROMPT = 'Reply with the single word "banana" and nothing else.'
+SELF_CHECK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"answer": {"type": "string", "enum": ["zebra-7", "quokka-3"]}},
+    "required": ["answer"],
+    "additionalProperties": False,
+}
+
+
+def _first_content(completion: object) -> str:
+    """The message text of a chat completion body, or "" when it is not one."""
+    with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError):
+        return str(completion["choices"][0]["message"]["content"] or "")  # type: ignore[index]
+    return ""
+
+
+def _obeys_self_check(content: str) -> bool:
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return False
+    allowed = SELF_CHECK_SCHEMA["properties"]["answer"]["enum"]
+    return isinstance(value, dict) and set(value) == {"answer"} and value["answer"] in allowed
 
 
 class LocalServer:
@@ -356,9 +408,8 @@ class LocalServer:
         config: Config,
         *,
         n_ctx: int = DEFAULT_N_CTX,
-        # Off: llama.cpp already reuses the KV prefix between consecutive requests; the RAM cache only helps
-        # interleaved prompts and costs ~330 MB per saved state (measured in docs/BENCHMARKS.md).
-        prompt_cache: bool = False,
+        repeat_penalty: float = DEFAULT_REPEAT_PENALTY,
+        cache_ram_mib: int = DEFAULT_CACHE_RAM_MIB,
         startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
         stop_grace: float = _STOP_GRACE,
         argv: ServerArgv | None = None,
@@ -368,11 +419,12 @@ class LocalServer:
         self.config = config
         self.model = model_alias(config.local_model)
         self.n_ctx = n_ctx
-        self.prompt_cache = prompt_cache
+        self.repeat_penalty = repeat_penalty
+        self.cache_ram_mib = cache_ram_mib
         self.startup_timeout = startup_timeout
         self.stop_grace = stop_grace
         self._argv = argv
-        # A stand-in server (tests, other engines) may not do inference; the real engine always warms up.
+        # A stand-in server (tests, other engines) may not do inference; the real engine is always checked.
         self.warm_up = argv is None if warm_up is None else warm_up
         self.log_path = log_path or config.cache_dir / "logs" / "local-server.log"
         self.port = 0
@@ -409,27 +461,38 @@ class LocalServer:
         finally:
             self._restore_sigterm()
 
+    @property
+    def identity(self) -> str:
+        """What its answers depend on besides the request: engine, version, server-side sampling."""
+        return engine_identity(self.repeat_penalty)
+
     def _server_argv(self) -> ServerArgv:
         if self._argv is not None:
             return self._argv
         if engine_version() is None:
             raise LocalModelError(
-                "the embedded model needs the llama.cpp engine (llama-cpp-python); "
-                f"install it with {INSTALL_HINT}"
+                f"the embedded model needs the llama.cpp engine ({ENGINE}); install it with {INSTALL_HINT}"
+            )
+        if missing_cpu_feature() is not None:
+            raise LocalModelError(
+                f"this CPU lacks AVX2, which the embedded engine's prebuilt build ({ENGINE}) needs; run "
+                "against another OpenAI-compatible server instead: --base-url URL --model NAME (for example "
+                "llama.cpp's llama-server built on this machine), or set OPENAI_API_KEY"
             )
         model = resolve_local_model(self.config.local_model, self.config.cache_dir)
         threads = os.cpu_count() or 1
 
         def argv(port: int) -> list[str]:
-            return llama_server_argv(
-                model,
+            return EngineSettings(
+                model=str(model),
                 alias=self.model,
                 port=port,
                 n_ctx=self.n_ctx,
-                seed=self.config.seed,
                 threads=threads,
-                prompt_cache=self.prompt_cache,
-            )
+                seed=self.config.seed,
+                repeat_penalty=self.repeat_penalty,
+                cache_ram_mib=self.cache_ram_mib,
+            ).argv()
 
         return argv
 
@@ -443,13 +506,14 @@ class LocalServer:
                 self._wait_ready(started)
                 break
             except LocalModelError:
-                lost_port = "address already in use" in self.log_tail().lower()
+                tail = self.log_tail().lower()
+                lost_port = "address already in use" in tail or "couldn't bind" in tail
                 self.stop()
                 if not lost_port or attempt == 2:
                     raise
         if self.warm_up:
             try:
-                self._warm_up()
+                self._check_constrained_output()
             except BaseException:
                 self.stop()
                 raise
@@ -515,10 +579,24 @@ class LocalServer:
                 raise self._startup_error(f"did not answer within {self.startup_timeout:.0f}s")
             time.sleep(0.25)
 
-    def _warm_up(self) -> None:
-        """One token of inference, so an engine that crashes on this CPU fails here with a clear message."""
+    def _check_constrained_output(self) -> None:
+        """Ask for a tiny schema the prompt contradicts; an engine that ignores schemas fails here, clearly.
+
+        llama.cpp servers have failed open on grammar errors (answering unconstrained text); and an engine
+        that crashes on this CPU's instructions fails here too, rather than in the middle of a run.
+        """
         assert self._proc is not None
-        body = {"model": self.model, "messages": [{"role": "user", "content": "Hi"}], "max_tokens": 1}
+        body = {
+            "model": self.model,
+            "messages": [{"role": "user", "content": SELF_CHECK_PROMPT}],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "SelfCheck", "schema": SELF_CHECK_SCHEMA},
+            },
+            "temperature": 0,
+            "seed": self.config.seed,
+            "max_tokens": 32,
+        }
         request = urllib.request.Request(
             f"{self.base_url}/chat/completions",
             data=json.dumps(body).encode(),
@@ -527,10 +605,17 @@ class LocalServer:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
             with opener.open(request, timeout=self.startup_timeout) as response:
-                response.read()
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-            failure = exc
+                answer = json.loads(response.read())
+        except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError) as exc:
+            failure: BaseException = exc
+        else:
+            content = _first_content(answer)
+            if _obeys_self_check(content):
+                return
+            raise self._startup_error(
+                "does not enforce JSON-schema constrained output: asked for "
+                f"{SELF_CHECK_SCHEMA['properties']['answer']} it answered {content!r:.80}"
+            )
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._proc.wait(timeout=2.0)
         code = self._proc.poll()
@@ -539,8 +624,8 @@ class LocalServer:
         hint = ""
         if code in (-signal.SIGSEGV, -signal.SIGILL):
             hint = (
-                "; llama-cpp-python was probably built for CPU features this machine cannot use "
-                "(AMX in some VMs): rebuild it as scripts/setup-local.sh does"
+                f"; the prebuilt engine ({ENGINE}) uses instructions this CPU cannot run: use another "
+                "OpenAI-compatible server with --base-url URL --model NAME"
             )
         raise self._startup_error(f"crashed on its first request ({_describe_exit(code)}){hint}")
 
@@ -642,12 +727,6 @@ def serve_foreground(
 
 # --- inside the server's process ------------------------------------------------------------------
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 
 def _child_env() -> dict[str, str]:
     """The parent's environment, with this package importable so the child can run `-m summarizer.local`."""
@@ -697,72 +776,48 @@ def _watch_lifeline(fd: int) -> None:
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 
-def openai_response_format(body: bytes) -> bytes:
-    """OpenAI's `json_schema` response format in llama-cpp-python's dialect (`json_object` + `schema`)."""
+def serve_xllamacpp(settings: EngineSettings) -> None:
+    """Run llama.cpp's server (xllamacpp) in this process until a signal ends it."""
+    import xllamacpp
+
+    params = xllamacpp.CommonParams()
+    params.model.path = settings.model
+    params.model_alias = {settings.alias}
+    params.hostnames = ["127.0.0.1"]  # loopback only, whatever the library's default becomes
+    params.port = settings.port
+    params.n_ctx = settings.n_ctx
+    # One slot: two gave no throughput on 2 cores, each ran at half speed (BENCHMARKS).
+    params.n_parallel = 1
+    params.cpuparams.n_threads = settings.threads
+    params.cpuparams_batch.n_threads = settings.threads
+    params.cache_ram_mib = settings.cache_ram_mib
+    params.ui = False
+    # Server-side sampling defaults, so no answer depends on what a client leaves out.
+    params.sampling.temp = 0.0
+    params.sampling.seed = settings.seed
+    params.sampling.penalty_repeat = settings.repeat_penalty
     try:
-        data = json.loads(body)
-    except ValueError:
-        return body
-    fmt = data.get("response_format") if isinstance(data, dict) else None
-    if not isinstance(fmt, dict) or fmt.get("type") != "json_schema":
-        return body
-    spec = fmt.get("json_schema")
-    schema = spec.get("schema") if isinstance(spec, dict) else None
-    data["response_format"] = {"type": "json_object", **({"schema": schema} if schema is not None else {})}
-    return json.dumps(data).encode()
-
-
-def accept_json_schema(app: ASGIApp) -> ASGIApp:
-    """Wrap the server so JSON_SCHEMA requests are grammar-constrained instead of refused with a 422."""
-
-    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["method"] != "POST"
-            or not scope["path"].endswith("/chat/completions")
-        ):
-            await app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away before sending its request
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = openai_response_format(b"".join(chunks))
-        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-        headers.append((b"content-length", str(len(body)).encode()))
-        pending = [{"type": "http.request", "body": body, "more_body": False}]
-
-        async def replay() -> Message:
-            return pending.pop() if pending else await receive()
-
-        await app({**scope, "headers": headers}, replay, send)
-
-    return wrapped
+        server = xllamacpp.Server(params)
+    except RuntimeError as exc:
+        print(f"summarizer: the engine did not start: {exc}", file=sys.stderr, flush=True)
+        sys.exit(3)
+    # The server installs SIGINT/SIGTERM handlers that stop its loop but not this process, and it has no
+    # stop method: the default actions end the process at once, which is all a stateless server needs.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    print(f"summarizer: {ENGINE} serving {settings.alias} at {server.listening_address}", flush=True)
+    threading.Event().wait()
 
 
 def child_main(args: Sequence[str]) -> None:
-    """The server's process: arm the lifeline, then run `-m module ...` or `script.py ...` in-process."""
+    """The server's process: arm the lifeline, then run the engine, or `script.py ...` (stand-ins, tests)."""
     fd, command = int(args[0]), list(args[1:])
     threading.Thread(target=_watch_lifeline, args=(fd,), daemon=True).start()
-    if command[0] == "-m":
-        if command[1] == "llama_cpp.server":
-            # Its __main__ looks `uvicorn.run` up at call time, so wrapping the function wraps the app.
-            uvicorn: Any = importlib.import_module("uvicorn")
-            run = uvicorn.run
-            uvicorn.run = lambda app, *a, **kw: run(accept_json_schema(app), *a, **kw)
-            if os.environ.get("SUMMARIZER_PLAIN_SAMPLER") != "1":
-                from .fastgrammar import install
-
-                install()  # same tokens, about a sixth less time per article on 2 cores
-        sys.argv = command[1:]
-        runpy.run_module(command[1], run_name="__main__", alter_sys=True)
-    else:
-        sys.argv = command
-        runpy.run_path(command[0], run_name="__main__")
+    if command[0] == ENGINE:
+        serve_xllamacpp(EngineSettings(**json.loads(command[1])))
+        return
+    sys.argv = command
+    runpy.run_path(command[0], run_name="__main__")
 
 
 # --- doctor ---------------------------------------------------------------------------------------
@@ -803,7 +858,7 @@ def doctor_info(config: Config, *, full: bool = False) -> dict[str, str]:
         "local_model": config.local_model + ("" if config.is_local else " (not used by this backend)"),
         "local_model_file": str(path),
         "local_model_state": state,
-        "local_engine": f"llama-cpp-python {version}" if version else f"not installed ({INSTALL_HINT})",
+        "local_engine": f"{ENGINE} {version}" if version else f"not installed ({INSTALL_HINT})",
     }
     return info
 

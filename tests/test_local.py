@@ -29,14 +29,11 @@ from summarizer.errors import LocalModelError
 from summarizer.local import (
     LocalModel,
     LocalServer,
-    accept_json_schema,
     assemble_from_parts,
     assemble_model,
     doctor_info,
-    llama_server_argv,
     lock_path,
     marker_path,
-    openai_response_format,
     resolve_local_model,
 )
 
@@ -315,7 +312,7 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
     assert before["local_model_state"] == "not assembled; all 2 parts installed (assembled on first use)"
     version = local.engine_version()
     assert before["local_engine"] == (
-        f"llama-cpp-python {version}" if version else "not installed (pip install -e '.[local]')"
+        f"xllamacpp {version}" if version else "not installed (pip install -e '.[local]')"
     )
     assemble_model("tiny", tmp_path)
     assert doctor_info(config)["local_model_state"] == "assembled, verified (sha256 marker)"
@@ -326,63 +323,35 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
     assert absent["local_model"].endswith("(not used by this backend)")
 
 
-# --- the server's command and its OpenAI dialect -------------------------------------------------
+# --- the engine: its identity and what this CPU must have ---------------------------------------------
 
 
-def test_server_command_binds_loopback_and_skips_all_position_logits(tmp_path: Path) -> None:
-    argv = llama_server_argv(
-        tmp_path / "m.gguf", alias="m", port=8123, n_ctx=8192, seed=7, threads=2, prompt_cache=True
-    )
-    options = dict(zip(argv[2::2], argv[3::2], strict=True))
-    assert argv[:2] == ["-m", "llama_cpp.server"]
-    assert options["--host"] == "127.0.0.1" and options["--port"] == "8123"
-    assert options["--model_alias"] == "m" and options["--seed"] == "7" and options["--n_ctx"] == "8192"
-    assert options["--logits_all"] == "false" and options["--cache"] == "true"
+def test_engine_identity_names_the_engine_version_and_server_side_sampling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    assert local.engine_identity() == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
+    assert LocalServer(Config(), repeat_penalty=1.0).identity == "xllamacpp 2026.10.11549 repeat_penalty=1"
 
 
-def test_json_schema_response_format_is_translated_for_llama_cpp() -> None:
-    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
-    body = {
-        "model": "m",
-        "messages": [],
-        "response_format": {"type": "json_schema", "json_schema": {"name": "A", "schema": schema}},
-    }
-    translated = json.loads(openai_response_format(json.dumps(body).encode()))
-    assert translated["response_format"] == {"type": "json_object", "schema": schema}
-    assert translated["messages"] == [] and translated["model"] == "m"
-    untouched = json.dumps({"response_format": {"type": "json_object"}}).encode()
-    assert openai_response_format(untouched) == untouched
-    assert openai_response_format(b"not json") == b"not json"
+CPUINFO = "processor\t: 0\nvendor_id\t: GenuineIntel\nflags\t\t: fpu sse sse2 avx {extra} fma\n"
 
 
-def test_asgi_wrapper_rewrites_chat_bodies_only() -> None:
-    seen: list[tuple[str, bytes, dict[bytes, bytes]]] = []
-
-    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        message = await receive()
-        seen.append((scope["path"], message["body"], dict(scope["headers"])))
-
-    async def call(path: str, body: bytes) -> None:
-        halves = [
-            {"type": "http.request", "body": body[:10], "more_body": True},
-            {"type": "http.request", "body": body[10:], "more_body": False},
-        ]
-
-        async def receive() -> dict[str, Any]:
-            return halves.pop(0)
-
-        scope = {"type": "http", "method": "POST", "path": path, "headers": [(b"content-length", b"999")]}
-        await accept_json_schema(app)(scope, receive, lambda message: asyncio.sleep(0))
-
-    body = json.dumps(
-        {"response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object"}}}}
-    )
-    asyncio.run(call("/v1/chat/completions", body.encode()))
-    _, sent, headers = seen[0]
-    assert json.loads(sent)["response_format"] == {"type": "json_object", "schema": {"type": "object"}}
-    assert headers[b"content-length"] == str(len(sent)).encode()
-    asyncio.run(call("/v1/completions", body.encode()))
-    assert seen[1][1] == body.encode()[:10]  # other routes see the original stream
+def test_a_cpu_without_avx2_is_one_clear_line_naming_the_alternative(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(CPUINFO.format(extra="sse4_2"))
+    monkeypatch.setattr(local, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    with pytest.raises(LocalModelError) as err, LocalServer(config_for(tmp_path)):
+        pass
+    message = str(err.value)
+    assert "\n" not in message and message.startswith("this CPU lacks AVX2")
+    assert "--base-url URL --model NAME" in message
+    cpuinfo.write_text(CPUINFO.format(extra="avx2"))
+    assert local.missing_cpu_feature() is None
+    assert local.missing_cpu_feature(tmp_path / "absent") is None  # not Linux: the engine decides
 
 
 # --- the server's lifecycle, with a stand-in for llama.cpp ----------------------------------------
@@ -414,10 +383,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         if mode == "segv-on-request":
             os.kill(os.getpid(), signal.SIGSEGV)
+        request = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        schema = request["response_format"]["json_schema"]["schema"]
+        # An engine that enforces the schema answers inside its enum; one that fails open says "banana".
+        allowed = schema["properties"]["answer"]["enum"][0]
+        content = json.dumps({"answer": allowed}) if mode != "unconstrained" else "banana"
+        body = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
         self.send_response(200)
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(body)
 
 http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
 """
@@ -521,13 +497,29 @@ def test_a_server_that_never_answers_times_out_and_is_stopped(tmp_path: Path, st
     assert_gone(*server_pids(tmp_path))
 
 
-def test_an_engine_that_crashes_on_inference_fails_at_startup(tmp_path: Path, stand_in: Path) -> None:
-    argv = stand_in_argv(stand_in, "segv-on-request")
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        # An engine built for instructions this CPU lacks dies on its first real work.
+        ("segv-on-request", ("crashed on its first request (killed by SIGSEGV)", "--base-url")),
+        # A server that fails open on the schema answers free text.
+        ("unconstrained", ("does not enforce JSON-schema constrained output", "'banana'")),
+    ],
+)
+def test_an_engine_that_fails_the_start_up_check_is_one_clear_error(
+    tmp_path: Path, stand_in: Path, mode: str, expected: tuple[str, str]
+) -> None:
+    argv = stand_in_argv(stand_in, mode)
     with pytest.raises(LocalModelError) as err, LocalServer(config_for(tmp_path), argv=argv, warm_up=True):
         pass
     message = str(err.value)
-    assert "crashed on its first request (killed by SIGSEGV)" in message and "setup-local.sh" in message
+    assert all(part in message for part in expected), message
     assert_gone(*server_pids(tmp_path))
+
+
+def test_an_engine_that_obeys_the_schema_passes_the_check(tmp_path: Path, stand_in: Path) -> None:
+    with LocalServer(config_for(tmp_path), argv=stand_in_argv(stand_in), warm_up=True) as server:
+        assert server.pid is not None
 
 
 def test_a_server_that_died_during_the_run_is_reported_on_exit(tmp_path: Path, stand_in: Path) -> None:
@@ -566,7 +558,7 @@ def test_serve_announces_the_url_and_reports_a_server_that_dies(tmp_path: Path, 
 
 def test_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local, "engine_version", lambda: None)
-    expected = r"needs the llama.cpp engine .* pip install -e '.\[local\]'"
+    expected = r"needs the llama.cpp engine \(xllamacpp\); install it with pip install -e '.\[local\]'"
     with pytest.raises(LocalModelError, match=expected), LocalServer(config_for(tmp_path)):
         pass
 
@@ -617,8 +609,10 @@ def test_no_server_outlives_a_signalled_owner(
 
 
 def _why_no_real_model() -> str | None:
-    if importlib.util.find_spec("llama_cpp") is None:
-        return "llama-cpp-python is not installed (pip install -e '.[local]')"
+    if importlib.util.find_spec("xllamacpp") is None:
+        return "xllamacpp is not installed (pip install -e '.[local]')"
+    if local.missing_cpu_feature() is not None:
+        return "this CPU lacks AVX2, which the prebuilt engine needs"
     try:
         local.find_parts(local.MODELS["qwen2.5-coder-1.5b"])
     except LocalModelError as exc:
@@ -680,8 +674,16 @@ def test_real_server_answers_instructor_json_schema_requests(model_cache: Path, 
             max_retries=1,
         )
         pid = server.pid
+        # The settings answers depend on are the server's own defaults, whatever a client leaves out.
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/props", timeout=5) as response:
+            props = json.loads(response.read())
     assert place.town_name == "Paris" and place.nation_iso2 == "FR"
     assert completion.model == "qwen2.5-coder-1.5b"
+    settings = props["default_generation_settings"]
+    assert settings["n_ctx"] == local.DEFAULT_N_CTX and props["total_slots"] == 1
+    sampling = settings["params"]
+    assert sampling["temperature"] == 0 and sampling["seed"] == config.seed
+    assert sampling["repeat_penalty"] == pytest.approx(local.DEFAULT_REPEAT_PENALTY)
     assert pid is not None
     assert_gone(pid)
 
@@ -701,15 +703,24 @@ def test_real_server_is_stopped_after_an_exception(model_cache: Path, tmp_path: 
 
 @pytest.mark.local_model
 @real_model
-def test_real_server_does_not_outlive_a_sigterm_to_its_owner(model_cache: Path) -> None:
+@pytest.mark.parametrize(
+    ("sig", "expected"),
+    [(signal.SIGTERM, 128 + signal.SIGTERM), (signal.SIGINT, None), (signal.SIGKILL, -signal.SIGKILL)],
+    ids=["sigterm", "ctrl-c", "kill-9"],
+)
+def test_real_server_does_not_outlive_a_signalled_owner(
+    model_cache: Path, sig: signal.Signals, expected: int | None
+) -> None:
     holder, pid = run_holder(model_cache, None)
     assert alive(pid)
-    holder.send_signal(signal.SIGTERM)
-    assert holder.wait(30) == 128 + signal.SIGTERM
+    holder.send_signal(sig)
+    code = holder.wait(30)
+    if expected is not None:
+        assert code == expected
     assert_gone(pid)
 
 
-# --- OpenMP wait policy and the faster grammar sampler ----------------------------------------------
+# --- OpenMP wait policy ---------------------------------------------------------------------------
 
 
 def test_cpus_idle_reads_busy_time_between_two_samples(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -732,56 +743,6 @@ def test_workers_spin_only_on_an_idle_machine_unless_the_user_chose(monkeypatch:
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
     monkeypatch.setattr(local, "cpus_idle", lambda: False)
     assert local._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
-
-
-@pytest.mark.local_model
-@real_model
-def test_greedy_grammar_sampler_gives_the_same_tokens_faster(
-    model_cache: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import llama_cpp
-
-    from summarizer import fastgrammar
-
-    llm = llama_cpp.Llama(
-        model_path=str(local.model_path("qwen2.5-coder-1.5b", model_cache)),
-        n_ctx=1024, n_threads=2, seed=1234, verbose=False,
-    )  # fmt: skip
-    schema = Place.model_json_schema()
-    messages = [
-        {"role": "system", "content": "Answer in JSON."},
-        {"role": "user", "content": "Where is the Eiffel Tower? Give the town and the country's ISO code."},
-    ]
-
-    def answer() -> tuple[str, float]:
-        llm.reset()  # no prompt-prefix reuse: both answers start from the same full prompt evaluation
-        started = time.perf_counter()
-        out: Any = llm.create_chat_completion(
-            messages=messages,  # type: ignore[arg-type]
-            response_format={"type": "json_object", "schema": schema},
-            temperature=0.0, max_tokens=48, repeat_penalty=1.1,
-        )  # fmt: skip
-        return str(out["choices"][0]["message"]["content"]), time.perf_counter() - started
-
-    plain, _ = answer()
-    monkeypatch.setattr(llama_cpp.Llama, "_init_sampler", llama_cpp.Llama._init_sampler)  # restored after
-    made: list[fastgrammar.GreedyGrammarSampler] = []
-    fastgrammar.install()
-    patched = llama_cpp.Llama._init_sampler
-
-    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        sampler = patched(self, *args, **kwargs)
-        if isinstance(sampler, fastgrammar.GreedyGrammarSampler):
-            made.append(sampler)
-        return sampler
-
-    monkeypatch.setattr(llama_cpp.Llama, "_init_sampler", spy)
-    fast, _ = answer()
-    assert fast == plain
-    Place.model_validate_json(fast)
-    (sampler,) = made
-    # Most steps take the unconstrained best token; only some need the whole-vocabulary filter.
-    assert sampler.tokens > 5 and sampler.full_filters < sampler.tokens
 
 
 def test_the_embedded_server_gets_one_request_at_a_time(
