@@ -28,6 +28,7 @@ from .conftest import CASSETTES, RECORDING, SECRET_PATTERNS, SEEDS
 RECORDED_MODEL = "qwen2.5-coder-1.5b"
 CASSETTE = CASSETTES / "test_seeds_end_to_end.yaml"
 ASSIST_CASSETTE = CASSETTES / "test_judge_and_narrative.yaml"
+RECORD_TIMEOUT = 1800.0
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,8 @@ def test_seeds_end_to_end(seeds_dir: Path, tmp_path: Path, model_base_url: str) 
         env={},
         concurrency=1,
         max_retries=0,
+        # Recording on a shared 2-core machine: an answer can take minutes (replay never waits).
+        request_timeout=RECORD_TIMEOUT,
     )
     doc, rows = asyncio.run(asummarize([seeds_dir], config=config))
     assert [r.status for r in rows] == ["ok"] * 5, [r.error for r in rows]
@@ -186,7 +189,7 @@ def test_judge_and_narrative(
     items, rows = replayed_rows
     config = Config.build(
         base_url=model_base_url, model=RECORDED_MODEL, store=tmp_path / "store.sqlite3", env={},
-        concurrency=1, max_retries=0, judge=True, narrative=True,
+        concurrency=1, max_retries=0, judge=True, narrative=True, request_timeout=RECORD_TIMEOUT,
     )  # fmt: skip
     with Store(config.store_path) as store:
         doc, lines = asyncio.run(finish_document(items, rows, config, store))
