@@ -18,11 +18,20 @@ OPENAI_URL = "https://api.openai.com/v1"
 # Who answers, by backend: part of every cache key, since the same request to another engine (or another
 # version of it) may get another answer. One string per backend; put a version in it where it matters.
 ENGINES: dict[str, str] = {
-    "local": "llama-cpp-python",
+    "local": "xllamacpp",  # with its version and server-side sampling: local.engine_identity()
     "replay": "replay",
     "openai": "openai",
     "compatible": "openai-compatible",
 }
+
+
+def _engine_identity(backend: Backend) -> str:
+    """ENGINES[backend]; for the embedded model the engine's version and sampling too (no engine import)."""
+    if backend == "local":
+        from .local import engine_identity
+
+        return engine_identity()
+    return ENGINES[backend]
 
 
 def default_store_path() -> Path:
@@ -127,7 +136,7 @@ class Config:
             store_path=store_path,
             local_model=local,
             cassettes_dir=Path(cassettes) if cassettes else Path("cassettes"),
-            engine=ENGINES[backend],
+            engine=_engine_identity(backend),
         )
         known = {f for f in cls.__dataclass_fields__}
         extra = {k: v for k, v in options.items() if v is not None}

@@ -772,3 +772,10 @@ def test_the_embedded_server_gets_one_request_at_a_time(
             return llm.config.concurrency, config.concurrency
 
     assert asyncio.run(slots()) == (1, 4)
+
+
+def test_the_local_cache_key_names_the_engine_and_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    assert Config.build(env={}).engine == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
+    monkeypatch.setattr(local, "engine_version", lambda: "2026.11.1")
+    assert Config.build(env={}).engine == "xllamacpp 2026.11.1 repeat_penalty=1.1"
