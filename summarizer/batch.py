@@ -30,7 +30,15 @@ from typing import Any, cast
 
 from .config import Config
 from .errors import ConfigError, LLMError, SummarizerError, public_url, redact
-from .extract import chunk_messages, ground_chunk, join_chunks, schema_version
+from .extract import (
+    answer_model,
+    chunk_answer_model,
+    chunk_messages,
+    ground_chunk,
+    join_chunks,
+    load_design_prompt,
+    schema_version,
+)
 from .ground import GroundResult
 from .jsonl import jsonl_lines
 from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
@@ -40,13 +48,12 @@ from .models import (
     ArticleRef,
     Chunk,
     FailedInput,
-    LLMExtraction,
     PreparedArticle,
     Usage,
 )
 from .pipeline import MAX_CHUNK_CHARS, failed_row, plan_article
 from .prepare import prepare
-from .prompting import Prompt, load_prompt
+from .prompting import Prompt
 from .store import BatchItem, BatchRecord, Store
 
 log = logging.getLogger("summarizer")
@@ -118,7 +125,7 @@ def fingerprint(config: Config, prompt: Prompt) -> str:
         "seed": config.seed,
         "max_tokens": config.max_response_tokens,
         "prompt": prompt.key,
-        "schema": schema_version(),
+        "schema": schema_version(answer_model(prompt)),
     }
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -137,7 +144,9 @@ def plan(
     for chunk in prepared.chunks:
         messages = chunk_messages(prepared, chunk, prompt)
         cid = custom_id(article, key, chunk)
-        body = request_body(llm, LLMExtraction, prompt=prompt, messages=messages)
+        body = request_body(
+            llm, chunk_answer_model(prepared, chunk, prompt), prompt=prompt, messages=messages
+        )
         line = {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         requests.append(Request(custom_id=cid, chunk=chunk, messages=messages, line=data))
@@ -200,7 +209,7 @@ async def extract_batch(
 ) -> list[ArticleExtraction]:
     """One row per input, in input order, like `pipeline.extract_many`, but asked through the Batch API."""
     options = options or BatchOptions()
-    prompt = load_prompt("extract")
+    prompt = load_design_prompt(config.design)
     rows: dict[int, ArticleExtraction] = {}
     jobs: dict[str, Job] = {}
     todo: list[tuple[int, PreparedArticle, str]] = []
@@ -494,7 +503,9 @@ class _Run:
             error = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
             self._failed(job, redact(error), spend.usage, started, self.prompt.key)
             return
-        self.store.put_extraction(job.key, article, row, schema_version=schema_version())
+        self.store.put_extraction(
+            job.key, article, row, schema_version=schema_version(answer_model(self.prompt))
+        )
         self.store.log_call(
             cache_key=job.key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok",
             error=None, prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
@@ -520,7 +531,7 @@ class _Run:
         if body is not None:
             parsed: BatchAnswer = parse_batch_answer(
                 self.llm,
-                LLMExtraction,
+                answer_model(self.prompt),
                 body,
                 prompt=self.prompt,
                 messages=request.messages,
@@ -528,7 +539,7 @@ class _Run:
             )
             spend.settle(0, parsed.usage, estimate=0)
             if parsed.value is not None:
-                assert isinstance(parsed.value, LLMExtraction)
+                assert isinstance(parsed.value, answer_model(self.prompt))
                 return ground_chunk(job.prepared, parsed.value, request.chunk, self.prompt), parsed.model
             assert parsed.error is not None
             reason = str(parsed.error)
@@ -550,7 +561,7 @@ class _Run:
         log.info("%s: %s%s; asking online", article_id, label, reason)
         async with self.online:
             answer = await llm.structured(
-                LLMExtraction,
+                answer_model(self.prompt),
                 prompt=self.prompt,
                 # instructor's re-ask messages carry tool calls in TOOLS mode, not just strings.
                 messages=cast("list[dict[str, str]]", messages),
@@ -558,7 +569,7 @@ class _Run:
                 spend=spend,
                 label=label.removesuffix(": "),
             )
-        assert isinstance(answer.value, LLMExtraction)
+        assert isinstance(answer.value, answer_model(self.prompt))
         return ground_chunk(job.prepared, answer.value, request.chunk, self.prompt), answer.model
 
     def _reasker(self) -> LLM | None:

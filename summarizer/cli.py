@@ -58,6 +58,14 @@ BaseUrlOpt = Annotated[
 ]
 StoreOpt = Annotated[str | None, typer.Option("--store", help="SQLite store path [env: SUMMARIZER_STORE].")]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, help="Requests in flight at once.")]
+ExtractionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--extraction",
+        help="rules (no model), labels (the model labels rule-proposed meetings), records (the model writes "
+        "whole records) or auto: rules with the embedded model, labels otherwise. Env SUMMARIZER_EXTRACTION.",
+    ),
+]
 TimeoutOpt = Annotated[float, typer.Option("--request-timeout", help="Seconds before one request times out.")]
 LocalModelOpt = Annotated[
     str | None,
@@ -234,7 +242,7 @@ def _extract(
             summary.add(row)
             reporter.advance(row)
 
-        if batch is None:
+        if batch is None or config.design == "rules":  # the rules design has no request to batch
             rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
         else:
             from .batch import extract_batch
@@ -298,6 +306,7 @@ def run(
     base_url: BaseUrlOpt = None,
     store: StoreOpt = None,
     concurrency: ConcurrencyOpt = 4,
+    extraction: ExtractionOpt = None,
     request_timeout: TimeoutOpt = 300.0,
     local_model: LocalModelOpt = None,
     replay: ReplayOpt = False,
@@ -333,6 +342,7 @@ def run(
         config = _config(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
+            extraction=extraction,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
             max_retries=max_retries, max_reasks=max_reasks, judge=judge, narrative=narrative,
         )  # fmt: skip
@@ -369,6 +379,7 @@ def extract(
     base_url: BaseUrlOpt = None,
     store: StoreOpt = None,
     concurrency: ConcurrencyOpt = 4,
+    extraction: ExtractionOpt = None,
     request_timeout: TimeoutOpt = 300.0,
     local_model: LocalModelOpt = None,
     replay: ReplayOpt = False,
@@ -395,6 +406,7 @@ def extract(
         config = _config(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
             cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
+            extraction=extraction,
             max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
             max_retries=max_retries, max_reasks=max_reasks,
         )  # fmt: skip

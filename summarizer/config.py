@@ -11,6 +11,14 @@ from typing import Literal
 from .errors import ConfigError, register_secret, register_url_secrets
 
 Backend = Literal["openai", "compatible", "local", "replay"]
+# How an article's meetings are found (see extract.py): "rules" proposes meetings from the meeting words
+# rules find and fills every field from the text, asking no model; "labels" has the model label those
+# proposals (a type, or none); "records" has it write whole records. "auto" is rules with the embedded
+# 1.5B, whose labels measured no better than the rules' own on the development corpus, and labels with
+# any other model (docs/BENCHMARKS.md).
+Extraction = Literal["auto", "rules", "labels", "records"]
+EXTRACTIONS: tuple[Extraction, ...] = ("auto", "rules", "labels", "records")
+DEFAULT_EXTRACTION: Extraction = "auto"
 
 DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"
 OPENAI_URL = "https://api.openai.com/v1"
@@ -79,9 +87,18 @@ class Config:
         register_secret(self.api_key)
         register_url_secrets(self.base_url)
 
+    extraction: Extraction = "auto"
+
     @property
     def is_local(self) -> bool:
         return self.backend == "local"
+
+    @property
+    def design(self) -> Literal["rules", "labels", "records"]:
+        """The extraction design in force: "auto" resolved for this backend."""
+        if self.extraction != "auto":
+            return self.extraction
+        return "rules" if self.backend == "local" else "labels"
 
     def with_(self, **changes: object) -> Config:
         """A copy with some fields changed (for derived settings such as the local server's URL)."""
@@ -138,12 +155,18 @@ class Config:
             cassettes_dir=Path(cassettes) if cassettes else Path("cassettes"),
             engine=_engine_identity(backend),
         )
+        if options.get("extraction") is None:
+            options["extraction"] = env.get("SUMMARIZER_EXTRACTION") or DEFAULT_EXTRACTION
         known = {f for f in cls.__dataclass_fields__}
         extra = {k: v for k, v in options.items() if v is not None}
         unknown = set(extra) - known
         if unknown:
             raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")
         config = replace(config, **extra)  # type: ignore[arg-type]
+        if config.extraction not in EXTRACTIONS:
+            raise ConfigError(
+                f"--extraction must be one of {', '.join(EXTRACTIONS)}, not {config.extraction!r}"
+            )
         if config.concurrency < 1:
             raise ConfigError("--concurrency must be at least 1")
         if config.request_timeout <= 0:

@@ -753,6 +753,16 @@ def _resolve(
 # --- public API ------------------------------------------------------------------------------------
 
 
+def date_phrases(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every date expression in `text` that dates something, not bounds it ("since March")."""
+    return [(hit.start, hit.end) for hit in _scan(text) if not _hedged(text, hit)]
+
+
+def tense_at(text: str, start: int, end: int) -> Tense:
+    """The tense of the clause around text[start:end] ("will meet", "met"), or None when it has no cue."""
+    return _tense_at(text, start, end)
+
+
 def resolve_date(
     phrase: str,
     published: dt.date | None,

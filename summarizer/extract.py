@@ -9,17 +9,22 @@ import json
 import logging
 import re
 from collections.abc import Coroutine, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
+
+from pydantic import Field, create_model
 
 from .config import Config
-from .ground import GroundResult, fold, ground
+from .fill import default_label, propose, render_proposals
+from .ground import GroundResult, fold, ground, ground_labels
 from .llm import LLM, Spend, request_payload
 from .models import (
     ArticleExtraction,
     ArticleRef,
     Chunk,
     KeyQuote,
+    Label,
     LLMExtraction,
+    LLMLabels,
     MeetingRecord,
     PreparedArticle,
     Usage,
@@ -31,13 +36,29 @@ log = logging.getLogger("summarizer")
 
 T = TypeVar("T")
 
-PROMPT_NAME = "extract"
+Answer = LLMExtraction | LLMLabels
+# Each extraction design's prompt; the prompt's id says which answer schema and grounding go with it.
+PROMPTS: dict[str, str] = {"labels": "extract", "records": "extract-records"}
+PROMPT_NAME = PROMPTS["labels"]
+# The design that asks no model has no prompt; its version goes into the cache key like a prompt's, and
+# changes whenever the rules change what they produce.
+RULES = Prompt(id="rules", version="1", system="", user="")
+
+
+def load_design_prompt(extraction: str) -> Prompt:
+    """The prompt of an extraction design ("rules", "labels" or "records")."""
+    return RULES if extraction == "rules" else load_prompt(PROMPTS[extraction])
+
+
+def answer_model(prompt: Prompt) -> type[Answer]:
+    """The answer schema a prompt asks for: labels of proposed meetings, or whole records."""
+    return LLMExtraction if prompt.id == PROMPTS["records"] else LLMLabels
 
 
 @functools.cache
-def schema_version() -> str:
+def schema_version(answer: type[Answer] = LLMLabels) -> str:
     """A short hash of the answer schema: any change to it invalidates cached extractions."""
-    schema = json.dumps(LLMExtraction.model_json_schema(), sort_keys=True)
+    schema = json.dumps(answer.model_json_schema(), sort_keys=True)
     return hashlib.sha256(schema.encode()).hexdigest()[:8]
 
 
@@ -46,14 +67,19 @@ def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
 
     The requests are the bodies the first asks carry (messages with the publication date and all else the
     prompt says, the answer schema, model, sampling), so the key cannot drift from the prompt; the same text
-    published on two dates is two keys. `config.engine` names the engine behind the endpoint.
+    published on two dates is two keys. `config.engine` names the engine behind the endpoint. A chunk that
+    sends no request (the rules design, or nothing to label) is keyed by what its result is read from: the
+    design's version, the chunk's text and the publication date.
     """
-    bodies = [
-        request_payload(
-            config, LLMExtraction, prompt=prompt, messages=chunk_messages(prepared, chunk, prompt)
-        )
-        for chunk in prepared.chunks
-    ]
+    bodies: list[object] = []
+    for chunk in prepared.chunks:
+        if needs_model(prepared, chunk, prompt):
+            answer = chunk_answer_model(prepared, chunk, prompt)
+            messages = chunk_messages(prepared, chunk, prompt)
+            bodies.append(request_payload(config, answer, prompt=prompt, messages=messages))
+        else:
+            text = prepared.article.text[chunk.start : chunk.end]
+            bodies.append({"design": prompt.key, "published": published_line(prepared), "text": text})
     canonical = json.dumps(
         {"engine": config.engine, "requests": bodies},
         sort_keys=True,
@@ -77,14 +103,14 @@ def article_ref(prepared: PreparedArticle) -> ArticleRef:
 class ChunkCache(Protocol):
     """Answers to single chunks of a long article (the article-level cache only holds finished articles)."""
 
-    def get(self, chunk: Chunk) -> tuple[LLMExtraction, str] | None: ...
+    def get(self, chunk: Chunk) -> tuple[Answer, str] | None: ...
 
-    def put(self, chunk: Chunk, answer: LLMExtraction, model: str) -> None: ...
+    def put(self, chunk: Chunk, answer: Answer, model: str) -> None: ...
 
 
 async def extract_prepared(
     prepared: PreparedArticle,
-    llm: LLM,
+    llm: LLM | None,
     config: Config,
     *,
     prompt: Prompt | None = None,
@@ -98,7 +124,8 @@ async def extract_prepared(
     cancels the chunks still in flight; with `chunks`, the answers of a long article's finished chunks are
     kept, so the next attempt asks only for the others.
     """
-    prompt = prompt or load_prompt(PROMPT_NAME)
+    prompt = prompt or load_design_prompt(config.design)
+    answer_type = answer_model(prompt)
     spend = spend if spend is not None else Spend(config.max_tokens_per_article)
     article_id = prepared.article.id
     total = len(prepared.chunks)
@@ -107,17 +134,21 @@ async def extract_prepared(
         found = chunks.get(chunk) if chunks is not None and total > 1 else None
         if found is not None:
             value, model = found
+        elif prompt is RULES:
+            value, model = rule_labels(prepared, chunk), config.model
+        elif not needs_model(prepared, chunk, prompt) or llm is None:
+            value, model = answer_type(), config.model
         else:
             label = f"chunk {chunk.index + 1} of {total}" if total > 1 else ""
             answer = await llm.structured(
-                LLMExtraction,
+                chunk_answer_model(prepared, chunk, prompt),
                 prompt=prompt,
                 messages=chunk_messages(prepared, chunk, prompt),
                 article_id=article_id,
                 spend=spend,
                 label=label,
             )
-            assert isinstance(answer.value, LLMExtraction)
+            assert isinstance(answer.value, answer_type)
             value, model = answer.value, answer.model
             if chunks is not None and total > 1:
                 chunks.put(chunk, value, model)
@@ -279,18 +310,48 @@ def _dedupe_quotes(quotes: list[KeyQuote]) -> list[KeyQuote]:
 # --- the pieces of extract_prepared that the Batch API path shares ---------------------------------
 
 
+def rule_labels(prepared: PreparedArticle, chunk: Chunk) -> LLMLabels:
+    """The labels the mentions' own words give the chunk's proposals (the design that asks no model)."""
+    ids = set(chunk.sentence_ids)
+    proposals = [p for p in propose(prepared) if any(f.sentence.id in ids for f in p.facts)]
+    return LLMLabels(labels=[default_label(prepared, p) for p in proposals])
+
+
+def needs_model(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> bool:
+    """Whether the chunk must be asked at all: never without a prompt, nor without proposals to label."""
+    if prompt is RULES:
+        return False
+    if answer_model(prompt) is not LLMLabels:
+        return True
+    return render_proposals(prepared, set(chunk.sentence_ids))[1] > 0
+
+
+def chunk_answer_model(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> type[Answer]:
+    """The answer schema of one chunk's request: in the labelling design, exactly one label per proposal."""
+    answer = answer_model(prompt)
+    if answer is not LLMLabels:
+        return answer
+    count = render_proposals(prepared, set(chunk.sentence_ids))[1]
+    labels = Annotated[list[Label], Field(min_length=count, max_length=count)]
+    return create_model("LLMLabels", __base__=LLMLabels, labels=(labels, ...))
+
+
 def chunk_messages(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> list[dict[str, str]]:
     """The chat messages that ask for one chunk."""
     sentences, candidates = render_numbered(prepared, chunk)
+    if answer_model(prompt) is LLMLabels:
+        proposals, _ = render_proposals(prepared, set(chunk.sentence_ids))
+        return prompt.messages(published=published_line(prepared), sentences=sentences, meetings=proposals)
     return prompt.messages(
         published=published_line(prepared), sentences=sentences, candidates=candidates or "(none)"
     )
 
 
-def ground_chunk(
-    prepared: PreparedArticle, value: LLMExtraction, chunk: Chunk, prompt: Prompt
-) -> GroundResult:
+def ground_chunk(prepared: PreparedArticle, value: Answer, chunk: Chunk, prompt: Prompt) -> GroundResult:
     """One chunk's answer anchored in the article, with prompt echoes removed."""
+    if isinstance(value, LLMLabels):
+        # Every field is read from the article by rule: nothing the model wrote can echo the prompt.
+        return ground_labels(prepared, value, chunk_index=chunk.index)
     grounded = ground(prepared, value, chunk_index=chunk.index)
     return drop_prompt_echoes(grounded, prompt.system, prepared.article.text)
 

@@ -14,12 +14,14 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
 from .dates import reconcile_date, year_hint_from_text
+from .fill import MentionFacts, Person, build_record, counterparts, people_of, propose
 from .models import (
     CandidateQuote,
     DateSpec,
     Evidence,
     KeyQuote,
     LLMExtraction,
+    LLMLabels,
     LLMMeeting,
     LLMQuote,
     Location,
@@ -498,6 +500,13 @@ def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
     if not any((kept.location.city, kept.location.country, kept.location.venue)):
         update["location"] = new.location
     update["format"] = kept.format or new.format
+    if kept.meeting_type == "multilateral_meeting" and new.meeting_type == "summit":
+        # "Leaders gathered in Sharm el-Sheikh" … "co-chaired the summit": the article's own word wins.
+        update["meeting_type"] = "summit"
+        update["title"] = new.title
+    update["series"] = kept.series or new.series
+    if kept.series is None and new.series is not None:
+        update["title"] = new.title
     names = {fold(p.name) for p in kept.participants}
     update["participants"] = kept.participants + [p for p in new.participants if fold(p.name) not in names]
     for field in ("hosts", "agenda", "outcomes"):
@@ -651,3 +660,185 @@ def ground(
     for warning in warnings:
         log.debug("%s: %s", prepared.article.id, warning)
     return GroundResult(meetings=meetings, quotes=quotes, warnings=warnings)
+
+
+# --- the labelling design: the model groups rule-found mentions, code fills the rest ---------------------
+
+
+def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: int = 0) -> GroundResult:
+    """Records of the proposals the model labelled as meetings (fields read from the text by `fill`), and
+    every candidate quote of the chunk, verbatim, linked to the meeting its sentence or a neighbour names."""
+    warnings: list[str] = []
+    prefix = f"chunk {chunk_index}: " if len(prepared.chunks) > 1 else ""
+    chunk = next((c for c in prepared.chunks if c.index == chunk_index), None)
+    shown = set(chunk.sentence_ids) if chunk is not None else {s.id for s in prepared.sentences}
+    year_hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
+    people = people_of(prepared.article.text)
+    proposals = [p for p in propose(prepared) if any(f.sentence.id in shown for f in p.facts)]
+    if len(answer.labels) != len(proposals):
+        warnings.append(
+            f"{prefix}{len(answer.labels)} labels for {len(proposals)} proposed meetings;"
+            " the unlabelled ones dropped"
+        )
+    chosen: list[tuple[MeetingType, list[MentionFacts]]] = []
+    sides_of: dict[int, list[Person]] = {}
+    for label, proposal in zip(answer.labels, proposals, strict=False):
+        facts = [f for f in proposal.facts if f.sentence.id in shown]
+        if label == "none" or not facts:
+            continue
+        split = counterparts(prepared, facts[0], people)
+        for sides in split:
+            # One mention, several meetings ("separate calls with Putin and Zelenskyy"): one record each.
+            sides_of[len(chosen)] = sides
+            chosen.append((label, facts))
+        if not split:
+            chosen.append((label, facts))
+    group_of = {f.mention.id: n for n, (_, fs) in enumerate(chosen) for f in fs}
+    built: dict[int, MeetingRecord] = {}
+
+    def record_of(n: int, depth: int = 0) -> MeetingRecord:
+        # Hosts first, so a meeting on the sidelines of another can take its date and place.
+        if n not in built:
+            label, fs = chosen[n]
+            host_ids = [f.host for f in fs if f.host is not None and group_of.get(f.host, n) != n]
+            hosts = [record_of(group_of[h], depth + 1) for h in host_ids] if depth < 3 else []
+            # The host that has a date, if any: "within the framework of the summit in London" names
+            # no day, "on the sidelines of the conference in Rome on 10–11 July" does.
+            host = next((h for h in hosts if h.date.precision != "unknown"), hosts[0] if hosts else None)
+            built[n] = build_record(prepared, label, fs, host, people, year_hint, sides_of.get(n))
+        return built[n]
+
+    meetings: list[MeetingRecord] = []
+    index_of: dict[int, int] = {}
+    first_of: dict[tuple[object, ...], int] = {}
+    for n in range(len(chosen)):
+        record = record_of(n)
+        same = _record_key(record)
+        target = first_of.get(same)
+        if target is None:
+            target = next(
+                (
+                    j
+                    for j, kept in enumerate(meetings)
+                    if _split_detail(kept, record) or _same_event(kept, record)
+                ),
+                None,
+            )
+        if target is not None:
+            index_of[n] = target
+            meetings[target] = _absorb(meetings[target], record)
+            warnings.append(f"{prefix}meeting {n}: the same as meeting {target}; merged")
+            continue
+        first_of[same] = index_of[n] = len(meetings)
+        meetings.append(record)
+    meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings)
+    by_sentence: dict[int, int] = {}
+    for n, (_, fs) in enumerate(chosen):
+        for f in fs:
+            by_sentence.setdefault(f.sentence.id, index_of[n])
+    quotes = [
+        _candidate_quote(prepared, candidate, meetings, by_sentence)
+        for candidate in prepared.candidates
+        if candidate.sentence_id in shown
+    ]
+    return GroundResult(meetings=meetings, quotes=quotes, warnings=warnings)
+
+
+_TYPE_CLASS: dict[MeetingType, str] = {
+    "summit": "many", "multilateral_meeting": "many", "conference": "many", "video_conference": "many",
+    "bilateral_meeting": "two", "phone_call": "call", "negotiations": "talks", "other": "other",
+}  # fmt: skip
+
+
+def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
+    """Two records of one article that one meeting named twice makes ("the talks in Jeddah" … "Tuesday's
+    meeting"): one kind, no two dates, places or series, and no two sets of people; undated ones only for
+    gatherings of many (an article reports one summit of a place at a time)."""
+    if _TYPE_CLASS[kept.meeting_type] != _TYPE_CLASS[new.meeting_type]:
+        return False
+    dated = [r.date for r in (kept, new) if r.date.precision != "unknown"]
+    if len(dated) == 2 and (dated[0].start, dated[0].end) != (dated[1].start, dated[1].end):
+        return False
+    if len(dated) < 2 and _TYPE_CLASS[kept.meeting_type] != "many":
+        return False
+    for field in ("city", "country"):
+        values = {fold(v) for r in (kept, new) if (v := getattr(r.location, field))}
+        if len(values) > 1:
+            return False
+    if kept.series and new.series and kept.series != new.series:
+        return False
+    a, b = {fold(p.name) for p in kept.participants}, {fold(p.name) for p in new.participants}
+    # Carney–Zelenskyy and Carney–Modi on one day are two meetings; Carney–Zelenskyy and Zelenskyy one.
+    return not (len(a) >= 2 and len(b) >= 2 and not (a <= b or b <= a))
+
+
+def _refers_to(kept: MeetingRecord, new: MeetingRecord) -> bool:
+    """Whether `new` (no date, no place of its own) is a later mention of `kept`: "After the meeting, Modi
+    posted", "the two leaders began their meeting" name no meeting the article has not already named."""
+    if new.date.precision != "unknown" or new.location.city or new.location.country:
+        return False
+    if (
+        "call" in (_TYPE_CLASS[kept.meeting_type], _TYPE_CLASS[new.meeting_type])
+        and kept.meeting_type != new.meeting_type
+    ):
+        return False
+    if _TYPE_CLASS[new.meeting_type] == "many" and _TYPE_CLASS[kept.meeting_type] != "many":
+        return False
+    theirs = {fold(p.name) for p in kept.participants}
+    mine = {fold(p.name) for p in new.participants}
+    return not mine or mine <= theirs or len(mine & theirs) >= 2
+
+
+def _fold_back_references(
+    meetings: list[MeetingRecord], index_of: dict[int, int], prefix: str, warnings: list[str]
+) -> tuple[list[MeetingRecord], dict[int, int]]:
+    """Records that only refer back to another record of the article merged into it (a dated one first)."""
+    target_of: dict[int, int] = {}
+    for i, record in enumerate(meetings):
+        others = [
+            j for j, kept in enumerate(meetings) if j != i and j not in target_of and _refers_to(kept, record)
+        ]
+        others.sort(key=lambda j: (meetings[j].date.precision == "unknown", abs(j - i)))
+        if others and not (meetings[others[0]].date.precision == "unknown" and others[0] > i):
+            target_of[i] = others[0]
+    if not target_of:
+        return meetings, index_of
+    kept_ids = [i for i in range(len(meetings)) if i not in target_of]
+    merged = {i: meetings[i] for i in kept_ids}
+    for i, j in target_of.items():
+        while j in target_of:
+            j = target_of[j]
+        merged[j] = _absorb(merged[j], meetings[i])
+        warnings.append(f"{prefix}meeting {i}: names no meeting but meeting {j}; merged")
+    new_index = {old: n for n, old in enumerate(kept_ids)}
+    for i, j in target_of.items():
+        while j in target_of:
+            j = target_of[j]
+        new_index[i] = new_index[j]
+    return [merged[i] for i in kept_ids], {n: new_index[i] for n, i in index_of.items()}
+
+
+def _candidate_quote(
+    prepared: PreparedArticle,
+    candidate: CandidateQuote,
+    meetings: list[MeetingRecord],
+    by_sentence: dict[int, int],
+) -> KeyQuote:
+    """A rule-found quote as it stands in the article, its speaker from the attribution rules."""
+    sid = candidate.sentence_id
+    meeting_index = next((by_sentence[s] for s in (sid, sid - 1, sid + 1) if s in by_sentence), None)
+    named = series_named_by(candidate.text)
+    about = [j for j, m in enumerate(meetings) if m.series is not None and m.series in named]
+    if len(about) == 1:
+        meeting_index = about[0]
+    speaker = candidate.speaker_hint
+    verified = speaker is None or speaker_in_text(speaker, prepared.article.text)
+    return KeyQuote(
+        text=candidate.text,
+        speaker=speaker,
+        meeting_index=meeting_index,
+        start=candidate.start,
+        end=candidate.end,
+        match="exact",
+        speaker_verified=verified,
+    )

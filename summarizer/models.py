@@ -80,6 +80,21 @@ class CandidateQuote(_Model):
     speaker_hint: str | None = None
 
 
+class Mention(_Model):
+    """A phrase found by rule that may name a meeting ("G7 summit", "met", "phone call"), with its sentence.
+
+    `kind` is the meeting type its own words imply ("phone call" -> phone_call), or None when they imply
+    none ("met", "talks"); `text == article.text[start:end]`.
+    """
+
+    id: int
+    start: int
+    end: int
+    text: str
+    sentence_id: int
+    kind: MeetingType | None = None
+
+
 class Chunk(_Model):
     """A run of consecutive sentences sent to the model in one request."""
 
@@ -90,12 +105,13 @@ class Chunk(_Model):
 
 
 class PreparedArticle(_Model):
-    """An article split into numbered sentences, candidate quotes and chunks."""
+    """An article split into numbered sentences, candidate quotes, candidate meeting mentions and chunks."""
 
     article: Article
     sentences: list[Sentence]
     candidates: list[CandidateQuote]
     chunks: list[Chunk] = Field(default_factory=list)
+    mentions: list[Mention] = Field(default_factory=list)
 
 
 # --- public output contract (field names are public API: add, never rename) -------------------------
@@ -349,6 +365,27 @@ class LLMExtraction(_Model):
 
     meetings: _list(LLMMeeting, 5) = Field(default_factory=list)  # type: ignore[valid-type]
     quotes: _list(LLMQuote, 6) = Field(default_factory=list)  # type: ignore[valid-type]
+
+
+Label = Literal[
+    "summit",
+    "bilateral_meeting",
+    "multilateral_meeting",
+    "phone_call",
+    "video_conference",
+    "negotiations",
+    "conference",
+    "other",
+    "none",
+]
+MAX_PROPOSALS = 16
+
+
+class LLMLabels(_Model):
+    """What the model answers in the labelling design: for each meeting that code proposed, in order, its
+    type, or "none" for a proposal that is no meeting. Code fills every other field from the text."""
+
+    labels: _list(Label, MAX_PROPOSALS) = Field(default_factory=list)  # type: ignore[valid-type]
 
 
 class LLMVerdict(_Model):

@@ -15,7 +15,15 @@ from pydantic import ValidationError
 from .config import Config
 from .consolidate import consolidate
 from .errors import SummarizerError, redact
-from .extract import cache_key, extract_prepared, schema_version
+from .extract import (
+    RULES,
+    Answer,
+    answer_model,
+    cache_key,
+    extract_prepared,
+    load_design_prompt,
+    schema_version,
+)
 from .llm import LLM, Spend
 from .models import (
     Article,
@@ -23,7 +31,6 @@ from .models import (
     ArticleRef,
     Chunk,
     FailedInput,
-    LLMExtraction,
     Meeting,
     MeetingsDocument,
     PreparedArticle,
@@ -31,7 +38,7 @@ from .models import (
     Usage,
 )
 from .prepare import prepare
-from .prompting import Prompt, load_prompt
+from .prompting import Prompt
 from .store import Store
 
 log = logging.getLogger("summarizer")
@@ -73,7 +80,7 @@ def failed_row(ref: ArticleRef, error: str, config: Config, usage: Usage | None 
         status="failed",
         error=redact(line),
         model=config.model,
-        prompt_version=load_prompt("extract").key,
+        prompt_version=load_design_prompt(config.design).key,
         usage=usage or Usage(),
     )
 
@@ -131,7 +138,7 @@ async def extract_many(
     on_result: OnResult | None = None,
 ) -> list[ArticleExtraction]:
     """One row per input, in input order; finished articles come from the store, the rest from the model."""
-    prompt = load_prompt("extract")
+    prompt = load_design_prompt(config.design)
     rows: dict[int, ArticleExtraction] = {}
     leaders: dict[str, int] = {}
     followers: dict[int, int] = {}
@@ -164,7 +171,8 @@ async def extract_many(
             todo.append((index, prepared, key))
 
     if todo:
-        async with open_llm(config, http_client=http_client) as llm:
+        asks = prompt is not RULES
+        async with open_llm(config, http_client=http_client) if asks else _no_llm() as llm:
             semaphore = asyncio.Semaphore(config.concurrency)
 
             async def work(index: int, prepared: PreparedArticle, key: str) -> None:
@@ -201,16 +209,24 @@ def plan_article(
         return failed_row(_ref(article), f"internal error: {type(exc).__name__}: {exc}", config)
 
 
+@contextlib.asynccontextmanager
+async def _no_llm() -> AsyncIterator[None]:
+    """No model client: the rules design asks nothing, so no server is started and no client built."""
+    yield None
+
+
 async def _extract_one(
-    prepared: PreparedArticle, key: str, llm: LLM, config: Config, store: Store
+    prepared: PreparedArticle, key: str, llm: LLM | None, config: Config, store: Store
 ) -> ArticleExtraction:
     """Extract one article; any failure becomes a failed row so the batch goes on."""
     started = time.perf_counter()
     spend = Spend(config.max_tokens_per_article)
     article = prepared.article
     try:
-        chunks = StoredChunks(store, key, read=config.use_cache)
-        row = await extract_prepared(prepared, llm, llm.config, spend=spend, chunks=chunks)
+        chunks = StoredChunks(
+            store, key, answer_model(load_design_prompt(config.design)), read=config.use_cache
+        )
+        row = await extract_prepared(prepared, llm, llm.config if llm else config, spend=spend, chunks=chunks)
     except SummarizerError as exc:
         error = exc.one_line()
         if exc.article_id is not None:
@@ -223,7 +239,9 @@ async def _extract_one(
         _log_failure(store, article, key, "", config, error, spend.usage, started)
         return failed_row(_ref(article), error, config, spend.usage)
     # One transaction per article: a crash after this line never costs this article's requests again.
-    store.put_extraction(key, article, row, schema_version=schema_version())
+    store.put_extraction(
+        key, article, row, schema_version=schema_version(answer_model(load_design_prompt(config.design)))
+    )
     store.log_call(
         cache_key=key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok",
         error=None, prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
@@ -237,26 +255,27 @@ class StoredChunks:
 
     NAMESPACE = "chunk-answers"
 
-    def __init__(self, store: Store, key: str, *, read: bool = True) -> None:
+    def __init__(self, store: Store, key: str, answer: type[Answer], *, read: bool = True) -> None:
         self.store = store
         self.key = key
+        self.answer = answer
         self.read = read
 
     def _key(self, chunk: Chunk) -> str:
         return f"{self.key}:{chunk.index}:{chunk.start}:{chunk.end}"
 
-    def get(self, chunk: Chunk) -> tuple[LLMExtraction, str] | None:
+    def get(self, chunk: Chunk) -> tuple[Answer, str] | None:
         if not self.read:
             return None
         found = self.store.kv_get(self.NAMESPACE, self._key(chunk))
         if not isinstance(found, dict):
             return None
         try:
-            return LLMExtraction.model_validate(found["answer"]), str(found["model"])
+            return self.answer.model_validate(found["answer"]), str(found["model"])
         except (KeyError, ValidationError):
             return None
 
-    def put(self, chunk: Chunk, answer: LLMExtraction, model: str) -> None:
+    def put(self, chunk: Chunk, answer: Answer, model: str) -> None:
         value = {"answer": answer.model_dump(mode="json"), "model": model}
         self.store.kv_put(self.NAMESPACE, self._key(chunk), value)
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .mentions import find_mentions
 from .models import Article, CandidateQuote, Chunk, PreparedArticle, Sentence
 
 # A sentence longer than this is cut at a space so that no chunk is forced over its budget.
@@ -392,13 +393,14 @@ def make_chunks(text: str, sentences: list[Sentence], max_chars: int) -> list[Ch
 
 
 def prepare(article: Article, *, max_chunk_chars: int = 12000) -> PreparedArticle:
-    """Numbered sentences, candidate quotes and chunks of one article."""
+    """Numbered sentences, candidate quotes, candidate meeting mentions and chunks of one article."""
     sentences = split_sentences(article.text, max_chars=min(MAX_SENTENCE_CHARS, max_chunk_chars))
     return PreparedArticle(
         article=article,
         sentences=sentences,
         candidates=find_candidates(article.text, sentences),
         chunks=make_chunks(article.text, sentences, max_chunk_chars),
+        mentions=find_mentions(article.text, sentences),
     )
 
 

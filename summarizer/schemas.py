@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .models import ArticleExtraction, LLMExtraction, MeetingsDocument
+from .models import ArticleExtraction, LLMExtraction, LLMLabels, MeetingsDocument
 
 
 def public_models() -> dict[str, type[BaseModel]]:
@@ -20,6 +20,7 @@ def public_models() -> dict[str, type[BaseModel]]:
         "extraction": ArticleExtraction,
         "meetings": MeetingsDocument,
         "llm-answer": LLMExtraction,
+        "llm-labels": LLMLabels,
         "gold": GoldDocument,
     }
 

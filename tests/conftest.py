@@ -20,7 +20,13 @@ RECORDING = os.environ.get("SUMMARIZER_RECORD") == "1"
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZER_MODEL", "SUMMARIZER_LOCAL_MODEL"):
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "SUMMARIZER_MODEL",
+        "SUMMARIZER_LOCAL_MODEL",
+        "SUMMARIZER_EXTRACTION",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SUMMARIZER_STORE", str(tmp_path / "store.sqlite3"))
     if not RECORDING:  # recording reuses the assembled model in the real cache
@@ -31,6 +37,14 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture
+def records_design(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pins the design whose answers a test scripts by hand (whole records, `extract-records`): the fault,
+    batch and hostile-input tests are about the machinery around the model, which every design shares."""
+    monkeypatch.setenv("SUMMARIZER_EXTRACTION", "records")
+    monkeypatch.setattr("summarizer.config.DEFAULT_EXTRACTION", "records")  # for Config.build(env={})
 
 
 # --- network guard: the suite must pass with no network; only loopback is allowed --------------------

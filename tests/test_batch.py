@@ -32,6 +32,9 @@ from .conftest import ROOT
 from .fakebatch import FakeBatchAPI, Outcome
 from .fakeserver import MALFORMED_CONTENT, Fault, json_answer, requested_schema, tool_call_answer
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 KEY = "sk-test-batch-0123456789abcdefghij"
 POLL = "0.05"
 DAY = re.compile(r"on day (\d+)\b")
@@ -141,7 +144,7 @@ def rows_of(out: Path) -> list[dict[str, Any]]:
 
 def key_of(article: Article, config: Config) -> str:
     """The cache key the run gives `article` (a hash of its requests)."""
-    planned = plan_article(article, config, load_prompt("extract"))
+    planned = plan_article(article, config, load_prompt("extract-records"))
     assert isinstance(planned, tuple)
     return planned[1]
 
@@ -228,7 +231,7 @@ def test_the_input_file_is_valid_batch_jsonl(server: FakeBatchAPI, tmp_path: Pat
     lines = [json.loads(line) for line in server.file_text(upload["id"]).splitlines()]
     assert [line["method"] for line in lines] == ["POST"] * 3
     assert {line["url"] for line in lines} == {"/v1/chat/completions"}
-    prompt = load_prompt("extract")
+    prompt = load_prompt("extract-records")
     config = Config.build(base_url=server.base_url, model="m", env={})
     for line, article in zip(lines, load_inputs([str(tmp_path / "in")]), strict=True):
         assert isinstance(article, Article)
@@ -458,7 +461,7 @@ def test_a_batch_the_server_forgot_is_submitted_again(server: FakeBatchAPI, tmp_
     inputs = write_articles(tmp_path / "in", 2)
     items = [i for i in load_inputs([str(inputs)]) if isinstance(i, Article)]
     config = Config.build(base_url=server.base_url, model="m", env={"OPENAI_API_KEY": KEY})
-    prompt = load_prompt("extract")
+    prompt = load_prompt("extract-records")
     record = BatchRecord(
         batch_id="batch-gone", created="2025-01-01T00:00:00+00:00", updated="2025-01-01T00:00:00+00:00",
         state="in_progress", base_url=server.base_url, model="m", fingerprint=fingerprint(config, prompt),

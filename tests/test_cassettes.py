@@ -80,8 +80,8 @@ def test_seeds_end_to_end(seeds_dir: Path, tmp_path: Path, model_base_url: str) 
     assert len(summit) == 1, [(m.title, m.series, _articles(m)) for m in paris]
     # 002 and 004 report the summit; 003 mentions it in a photo caption.
     assert {"002", "003", "004"} <= _articles(summit[0]) and summit[0].location.city == "Paris"
-    # The Zelenskyy-Macron bilateral before the summit stays a meeting of its own.
-    bilateral = [m for m in paris if m.meeting_type == "bilateral_meeting"]
+    # The Zelenskyy-Macron bilateral before the summit ("next week") stays a meeting of its own.
+    bilateral = [m for m in _meetings_on(doc, "2025-03-27") if m.meeting_type == "bilateral_meeting"]
     assert bilateral and all(m.id != summit[0].id for m in bilateral)
 
     # 10 July: 000 reports it from Northwood, 001 from Rome (a hybrid meeting); one meeting, and the

@@ -25,6 +25,9 @@ from summarizer.store import Store
 
 from .fakeserver import FakeOpenAI, Fault, FaultPlan, Response, example_instance, json_answer
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 MARKER = re.compile(r"\bART-(\d{3})\b")
 CITIES = ["Paris", "London", "Rome", "Berlin", "Warsaw", "Kyiv", "Madrid", "Oslo"]
 

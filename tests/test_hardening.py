@@ -18,13 +18,21 @@ from .fakeserver import FakeOpenAI, Request, Response, json_answer
 from .test_faults import article_text, marker_of, meeting_answer, meeting_responder, rows_of, write_articles
 from .test_render import sample_document
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None,
         timeout: float = 120) -> subprocess.CompletedProcess[str]:  # fmt: skip
     """`python -m summarizer ARGS` as a user runs it: a separate process, its own environment."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZER_"))}
+    # The design the tests pin (records_design) is kept; every other setting is the process's own.
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("OPENAI_", "SUMMARIZER_")) or k == "SUMMARIZER_EXTRACTION"
+    }
     base["SUMMARIZER_STORE"] = str(cwd / "store.sqlite3")
     base["XDG_CACHE_HOME"] = str(cwd / "cache")
     base["PYTHONPATH"] = str(ROOT)
@@ -574,7 +582,7 @@ def test_the_cache_key_follows_every_part_of_the_request_and_the_engine() -> Non
     from summarizer.prompting import load_prompt
 
     def key(article: Article, config: Config) -> str:
-        planned = plan_article(article, config, load_prompt("extract"))
+        planned = plan_article(article, config, load_prompt("extract-records"))
         assert isinstance(planned, tuple)
         return planned[1]
 

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from summarizer.models import ArticleExtraction
 from summarizer.prompting import load_prompt
 
@@ -24,6 +26,9 @@ from .test_faults import (
     user_text,
     write_articles,
 )
+
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
 
 SECRET = "sk-live-hostile-0123456789abcdefghijklmnopqrstuv"
 COOKIE = "session-cookie-value-5f1d2c0a9b"
@@ -266,7 +271,7 @@ def test_prompt_injection_yields_valid_grounded_output_without_the_system_prompt
     assert result.exit_code == 0, result.output
 
     # The article stays data: one system message (ours, verbatim), and every article line is numbered.
-    system = load_prompt("extract").system
+    system = load_prompt("extract-records").system
     assert [m["role"] for m in request["messages"]] == ["system", "user"]
     assert request["messages"][0]["content"] == system
     assert user_text(request).startswith("Published: Monday 2025-03-03\nArticle:\n[1] ")

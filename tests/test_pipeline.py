@@ -15,6 +15,9 @@ from summarizer.cli import app
 
 from .fakeserver import FakeOpenAI, json_answer
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 SECRET = "sk-test-abcdefghijklmnopqrstuvwxyz0123"
 
 # Hand-written answers for this tier only (tier 2 uses recorded ones): keyed by the publication line.

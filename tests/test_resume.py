@@ -19,6 +19,9 @@ from .conftest import ROOT
 from .fakeserver import FakeOpenAI
 from .test_faults import marker_of, meeting_responder, per_article, rows_of, write_articles
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 ARTICLES = 60
 OUTPUTS = {
     "extractions.jsonl", "meetings.json", "briefing.md", "briefing.html", "meetings.ics", "meetings.csv",

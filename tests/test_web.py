@@ -27,6 +27,9 @@ from summarizer.webpage import PageMeta, page_meta, parse_html
 from .fakeserver import FakeOpenAI, json_answer
 from .webserver import NewsSite
 
+# These tests script the model's answers as whole records.
+pytestmark = pytest.mark.usefixtures("records_design")
+
 WEB = Path(__file__).parent / "web"
 PAGES = {
     # path on the site -> (fixture file, XPath of its body paragraphs)

@@ -1,0 +1,691 @@
+"""Build meeting records from the model's groups of mentions, every field filled from the cited text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .dates import date_phrases, resolve_date, tense_at, year_hint_from_text
+from .mentions import is_verb, nearest
+from .models import (
+    MAX_PROPOSALS,
+    DateSpec,
+    Evidence,
+    Label,
+    Location,
+    MeetingRecord,
+    MeetingType,
+    Mention,
+    Participant,
+    PreparedArticle,
+    Sentence,
+    Status,
+)
+from .names import (
+    canonical_country,
+    canonical_person,
+    canonical_series,
+    dateline_place,
+    places_in_text,
+    series_in_text,
+    series_named_by,
+)
+
+# A place says where a meeting is when a locative word stands before it ("in Rome", "at the White House",
+# "a visit to China", "the Saudi city of Jeddah") or when it names the meeting ("the Busan summit").
+_LOCATIVE = re.compile(
+    r"(?:\b(?:in|at|to|near|outside|inside|hosts?|hosted|city of|resort of|town of)"
+    r"(?:\s+(?:the|Egypt's|\w+['’]s))?(?:\s+[A-Z][\w-]*){0,3}\s*)\Z"
+)
+
+
+def _located(text: str, start: int) -> bool:
+    return _LOCATIVE.search(text, max(0, start - 60), start) is not None
+
+
+# --- facts of one mention ------------------------------------------------------------------------------
+
+
+@dataclass
+class MentionFacts:
+    """What the mention's sentence says about the meeting it names: date phrases, places, a host event."""
+
+    mention: Mention
+    sentence: Sentence
+    dates: list[tuple[int, int]] = field(default_factory=list)  # absolute spans of date phrases
+    places: list[tuple[str | None, str]] = field(default_factory=list)  # (city, country)
+    host: int | None = None  # id of the mention of the event this one is held beside or during
+
+
+# "X on the sidelines of the G7 summit", "a meeting during the summit": the second names the host event.
+_BESIDE = re.compile(
+    r"\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of\b|\bduring\b|\bat\b|\bahead of\b|\bbefore\b"
+    r"|\bwithin the framework of\b|\bas part of\b",
+    re.IGNORECASE,
+)
+_HOST_REACH = 40
+_FRONTED_BESIDE = re.compile(
+    r"\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of\s+(?:the\s+)?\Z", re.IGNORECASE
+)
+_SHARES_DATE = re.compile(r"sidelines|margins|fringes?|during|\bat\b|framework|part of", re.IGNORECASE)
+
+
+# "Ottawa, May 3 (IANS) -", "KANANASKIS, June 17 —": the date the story was filed, not a meeting's date.
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^)]{1,30}\)\s*)?[-–—:]|\s*\(")
+_DATELINE_REACH = 80
+
+
+def _dateline(prepared: PreparedArticle, sentence: Sentence, phrase: tuple[int, int]) -> bool:
+    start, end = sentence.start + phrase[0], sentence.start + phrase[1]
+    return start < _DATELINE_REACH and _DATELINE_AFTER.match(prepared.article.text, end) is not None
+
+
+# A verb ("met", "will meet") takes any date of its clause; a noun ("the summit") not one that opens the
+# sentence before a comma, since "Last week, Zelenskyy confirmed his invitation to the summit" dates the
+# confirming.
+def _dates_it(mention: Mention, sentence: Sentence, phrase: tuple[int, int]) -> bool:
+    if is_verb(mention.text) or phrase[0] >= mention.end - sentence.start:
+        return True
+    # A leading "Last week, Zelenskyy confirmed his invitation to the summit" dates the verb in between,
+    # not the noun; "Next week, on Thursday, a meeting … will take place" dates the meeting.
+    between = sentence.text[phrase[1] : mention.start - sentence.start]
+    leading = _LEADING.fullmatch(sentence.text[: phrase[0]]) is not None
+    return not (leading and "," in between and _VERB_BETWEEN.search(between))
+
+
+_LEADING = re.compile(
+    r"\W*(?:[A-Z][\w ]{0,20}:\s+)?(?:(?:on|in|at|by|since|until|last|this|early|late|earlier|later)\s+)?",
+    re.IGNORECASE,
+)
+
+
+_VERB_BETWEEN = re.compile(r"\b(?:\w{3,}ed|said|says|told|tells|has|had|have|is|are|was|were|will|would)\b")
+
+
+_PLACE_REACH = 80
+
+
+def _places_it(mention: Mention, sentence: Sentence, place: tuple[int, int]) -> bool:
+    """A place after the meeting words ("summit in Canada"), in them ("Busan summit") or, for a verb, in its
+    clause; not one that only says where someone stands ("some in Kyiv are unsure if … the summit")."""
+    start, end = mention.start - sentence.start, mention.end - sentence.start
+    if place[0] >= end:
+        return place[0] - end <= _PLACE_REACH or is_verb(mention.text)
+    return place[1] > start or is_verb(mention.text)
+
+
+def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
+    """Date phrases and places of every sentence given to the nearest mention in it; host events linked."""
+    by_sentence: dict[int, list[Mention]] = {}
+    for mention in prepared.mentions:
+        by_sentence.setdefault(mention.sentence_id, []).append(mention)
+    sentences = {s.id: s for s in prepared.sentences}
+    facts: dict[int, MentionFacts] = {}
+    for sid, mentions in by_sentence.items():
+        sentence = sentences[sid]
+        targets = [(m.start - sentence.start, m.end - sentence.start) for m in mentions]
+        for m in mentions:
+            facts[m.id] = MentionFacts(mention=m, sentence=sentence)
+        phrases = [p for p in date_phrases(sentence.text) if not _dateline(prepared, sentence, p)]
+        for (start, end), i in zip(phrases, nearest(phrases, targets), strict=True):
+            if sentence.text[end : end + 2] in ("'s", "’s"):
+                # "today's meeting", "Thursday's talks": the date belongs to the noun after it.
+                i = next((j for j, t in enumerate(targets) if t[0] >= end), i)
+            if _dates_it(mentions[i], sentence, (start, end)):
+                facts[mentions[i].id].dates.append((sentence.start + start, sentence.start + end))
+        places = [
+            p
+            for p in places_in_text(sentence.text)
+            if _located(sentence.text, p[0])
+            or any(m.start - sentence.start <= p[0] < m.end - sentence.start for m in mentions)
+        ]
+        spans = [(p[0], p[1]) for p in places]
+        for place, i in zip(places, nearest(spans, targets), strict=True):
+            if _places_it(mentions[i], sentence, (place[0], place[1])):
+                facts[mentions[i].id].places.append((place[2], place[3]))
+        for j, m in enumerate(mentions[1:], start=1):
+            # "On the sidelines of the summit in the UK, a meeting of the coalition will take place".
+            prev = mentions[j - 1]
+            lead = prepared.article.text[sentence.start : prev.start]
+            if _FRONTED_BESIDE.search(lead) and facts[prev.id].host is None:
+                facts[m.id].host = prev.id
+        for j, m in enumerate(mentions[:-1]):
+            nxt = mentions[j + 1]
+            between = prepared.article.text[m.end : nxt.start]
+            beside = _BESIDE.search(between)
+            if (
+                beside
+                and nxt.start - (m.end + beside.end()) <= _HOST_REACH
+                and _SHARES_DATE.search(beside.group())
+            ):
+                facts[m.id].host = nxt.id
+    return facts
+
+
+# --- proposals -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Proposal:
+    """Mentions that code reads as one meeting, for the model to label."""
+
+    facts: list[MentionFacts]
+
+    @property
+    def sentence_ids(self) -> list[int]:
+        return sorted({f.sentence.id for f in self.facts})
+
+
+# How far back (in sentences) a bare "the summit" or "the talks" may refer.
+_ANAPHORA_REACH = 5
+_WITH_SOMEONE = re.compile(r"^\s*(?:with|between)\s+(?:\w+\s+){0,4}?[A-Z]")
+
+
+_OF_SERIES = re.compile(r"\s+of\s+(?:the\s+)?[^,.;:!?]{3,60}")
+
+
+def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
+    """The known series the mention's own words name ("G7 summit", "summit of the G20")."""
+    m = fact.mention
+    if is_verb(m.text):
+        return None  # "European Council President Costa met Xi": the subject's office is no series
+    named = set(series_in_text(m.text))
+    if not named:
+        # "the Coalition of the Willing summit": a name with small words in it, before the meeting word.
+        named = set(series_named_by(prepared.article.text[max(fact.sentence.start, m.start - 40) : m.end]))
+    of = _OF_SERIES.match(prepared.article.text, m.end, fact.sentence.end)
+    if of is not None:
+        named |= series_in_text(of.group())
+    if (
+        not named
+        and (acronym := _ORGANISATION.match(m.text)) is not None
+        and m.kind in ("summit", "conference")
+    ):
+        # An organisation's own meeting ("BRICS summit", "SCO summit", "EU-China summit"): its name is the
+        # series, as canonical_series spells unknown formats.
+        name = canonical_series(acronym.group(1))
+        if name and not places_in_text(acronym.group(1)):
+            named.add(name)
+    return next(iter(named)) if len(named) == 1 else None
+
+
+_ORGANISATION = re.compile(
+    r"((?:[A-Z][A-Z0-9]{1,7})(?:[-–][A-Z][\w]+)?(?:\s+[A-Z][A-Z0-9]{1,7})*)\s+(?:leaders['’]?\s+)?\w+$"
+)
+
+
+def _generic(prepared: PreparedArticle, fact: MentionFacts) -> bool:
+    """A bare meeting word ("the summit", "the talks") without a date, place, series or counterpart."""
+    m = fact.mention
+    if fact.dates or fact.places or _own_series(prepared, fact) or len(m.text.split()) > 2:
+        return False
+    if any(w[:1].isupper() for w in m.text.split()) and m.start != fact.sentence.start:
+        return False  # a name before the meeting word: "Trump-Xi meeting"
+    after = prepared.article.text[m.end : min(fact.sentence.end, m.end + 60)]
+    if is_verb(m.text) and _OBJECT.match(after):
+        return False  # "had last met Chinese President Xi": a meeting with someone named
+    return _WITH_SOMEONE.match(after) is None
+
+
+_OBJECT = re.compile(r"\s+(?:with\s+)?(?:(?:his|her|their|the)\s+)?(?:\w+\s+){0,2}?[A-Z]")
+
+
+_DEFINITE = re.compile(
+    r"\b(?:the|this|that|these|those|that day's|the planned|the upcoming)\s+\Z", re.IGNORECASE
+)
+
+
+def _definite(prepared: PreparedArticle, fact: MentionFacts) -> bool:
+    """A bare meeting word after "the" ("join the talks from Northwood"): a meeting already named, even
+    where this sentence adds a place to it (a date of its own may be another meeting's: "left the talks on
+    Monday")."""
+    m = fact.mention
+    if len(m.text.split()) > 1 or is_verb(m.text) or _own_series(prepared, fact):
+        return False
+    if fact.dates and _best_date(prepared, [fact], None).precision not in ("month", "year"):
+        return False  # "this year's summit" may still be the one named before; "Monday's talks" not
+    return _DEFINITE.search(prepared.article.text, max(0, m.start - 20), m.start) is not None
+
+
+def _quoted(prepared: PreparedArticle, mention: Mention) -> bool:
+    """Inside a quotation: a speaker's "the meeting" is the one the article reports, not another one."""
+    return any(q.start <= mention.start < q.end for q in prepared.candidates)
+
+
+def _compatible(kind: MeetingType | None, kinds: set[MeetingType | None]) -> bool:
+    """Whether a bare mention of this kind can refer back to a meeting of these kinds: "the summit" to a
+    summit, "the meeting" or "the talks" to anything but a summit or conference."""
+    specific = {k for k in kinds if k is not None}
+    if kind is None:
+        # "the talks" may be a summit the article has also called a meeting ("a meeting of the coalition"
+        # … "a summit of the coalition"), not one it only ever called a summit.
+        return not specific & {"summit", "conference"} or None in kinds
+    return not specific or kind in specific
+
+
+def _disjoint(prepared: PreparedArticle, mine: list[MentionFacts], theirs: list[MentionFacts]) -> bool:
+    """Whether two sets of mentions give dates that cannot be one meeting's."""
+    if not any(f.dates for f in theirs):
+        return False
+    hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
+    a, b = _best_date(prepared, mine, hint), _best_date(prepared, theirs, hint)
+    if a.start is None or b.start is None:
+        return False
+    return a.start > (b.end or b.start) or (a.end or a.start) < b.start
+
+
+def _antecedent(prepared: PreparedArticle, proposals: list[Proposal], fact: MentionFacts) -> int | None:
+    """The proposal a bare mention refers back to: the latest of its own kind a few sentences back, else
+    the latest one it is compatible with; never one its own date contradicts."""
+    mention = fact.mention
+    fallback: int | None = None
+    for i in range(len(proposals) - 1, -1, -1):
+        kept = proposals[i]
+        if mention.sentence_id - kept.facts[-1].sentence.id > _ANAPHORA_REACH:
+            continue  # proposals are in order of their first mention, not their last
+        if mention.sentence_id in kept.sentence_ids:
+            continue
+        if fact.dates and _disjoint(prepared, [fact], kept.facts):
+            continue
+        kinds = {f.mention.kind for f in kept.facts}
+        if mention.kind is not None and mention.kind in kinds:
+            return i
+        if fallback is None and _compatible(mention.kind, kinds):
+            fallback = i
+    return fallback
+
+
+def _counterpart_names(prepared: PreparedArticle, fact: MentionFacts) -> set[str]:
+    """The capitalised names right after a meeting word ("a meeting between Zelenskyy and Trump")."""
+    text = prepared.article.text[fact.mention.end : fact.sentence.end]
+    head = re.split(r"\b(?:on|at|in|during)\s+the\s+(?:sidelines|margins)|[,;]", text, maxsplit=1)[0]
+    return set(re.findall(r"\b[A-Z][a-z][\w'’-]+", head)) - {"President", "Prime", "Minister", "Chancellor"}
+
+
+def _same_sideline(
+    prepared: PreparedArticle, proposals: list[Proposal], fact: MentionFacts, facts: dict[int, MentionFacts]
+) -> int | None:
+    """The proposal of an earlier meeting beside the same host event among the same people: "a meeting
+    between Zelenskyy and Trump on the sidelines of the G7" named twice is one meeting."""
+    host_proposal = {m.mention.id: i for i, p in enumerate(proposals) for m in p.facts}
+    mine = host_proposal.get(fact.host) if fact.host is not None else None
+    names = _counterpart_names(prepared, fact)
+    for i, kept in enumerate(proposals):
+        for other in kept.facts:
+            if other.host is None or other.sentence.id == fact.sentence.id:
+                continue
+            theirs = host_proposal.get(other.host)
+            if theirs is None or theirs != mine or not _compatible(fact.mention.kind, {other.mention.kind}):
+                continue
+            seen = _counterpart_names(prepared, other)
+            if names and seen and not names & seen:
+                continue
+            return i
+    return None
+
+
+def propose(prepared: PreparedArticle) -> list[Proposal]:
+    """The article's mentions gathered into proposed meetings: one series is one meeting, and a bare
+    "the summit" or "the talks" joins the latest meeting of its kind a few sentences back; any other
+    mention starts a meeting of its own."""
+    facts = mention_facts(prepared)
+    proposals: list[Proposal] = []
+    series_of: dict[str, int] = {}
+    for mention in prepared.mentions:
+        fact = facts[mention.id]
+        series = _own_series(prepared, fact)
+        target: int | None = None
+        if series is not None and series in series_of:
+            target = series_of[series]
+            if fact.dates and _disjoint(prepared, [fact], proposals[target].facts):
+                target = None
+        elif series is None and (
+            _generic(prepared, fact) or _quoted(prepared, mention) or _definite(prepared, fact)
+        ):
+            target = _antecedent(prepared, proposals, fact)
+        if target is None and fact.host is not None and series is None:
+            target = _same_sideline(prepared, proposals, fact, facts)
+        if target is None:
+            proposals.append(Proposal(facts=[fact]))
+            target = len(proposals) - 1
+        else:
+            proposals[target].facts.append(fact)
+        if series is not None:
+            series_of.setdefault(series, target)
+    return proposals[:MAX_PROPOSALS]
+
+
+def render_proposals(prepared: PreparedArticle, sentence_ids: set[int]) -> tuple[str, int]:
+    """The proposals in these sentences as "C<n> [s<m>] words | [s<k>] words" lines, and how many."""
+    lines: list[str] = []
+    for p in propose(prepared):
+        shown = [f for f in p.facts if f.sentence.id in sentence_ids]
+        if shown:
+            lines.append(
+                f"C{len(lines) + 1} " + " | ".join(f"[s{f.sentence.id}] {f.mention.text}" for f in shown)
+            )
+    return "\n".join(lines), len(lines)
+
+
+# --- dates ---------------------------------------------------------------------------------------------
+
+_WIDTH = {"day": 0, "range": 1, "week": 2, "month": 3, "year": 4, "unknown": 5}
+
+
+def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hint: int | None) -> DateSpec:
+    """The most precise date any of the mentions' own phrases gives, resolved in its sentence."""
+    best = DateSpec()
+    text = prepared.article.text
+    for fact in facts:
+        for start, end in fact.dates:
+            spec = resolve_date(
+                text[start:end], prepared.article.published, context=fact.sentence.text, year_hint=year_hint
+            )
+            if _WIDTH[spec.precision] < _WIDTH[best.precision]:
+                best = spec
+    if best.text:
+        best = best.model_copy(update={"text": best.text.rstrip(".")})
+    if best.precision == "unknown" and prepared.article.published is not None:
+        for fact in facts:
+            if _UNDER_WAY.search(fact.sentence.text):
+                # "A meeting of the coalition has begun in Paris": under way on the publication day.
+                day = prepared.article.published
+                return DateSpec(start=day, end=day, text=None, precision="day")
+    return best
+
+
+_UNDER_WAY = re.compile(
+    r"\b(?:has|have) (?:begun|started|opened|kicked off)\b"
+    r"|\b(?:is|are) (?:under ?way|taking place|being held)\b"
+    r"|\b(?:starts|begins|opens|kicks off|gets under ?way) (?:today|in|at|on)\b",
+    re.IGNORECASE,
+)
+
+
+# --- places --------------------------------------------------------------------------------------------
+
+
+def _best_place(facts: Iterable[MentionFacts]) -> Location:
+    """The first place with a city among the mentions' places, else the first country."""
+    places = [p for f in facts for p in f.places]
+    with_city = next((p for p in places if p[0]), None)
+    chosen = with_city or (places[0] if places else None)
+    if chosen is None:
+        return Location()
+    return Location(city=chosen[0], country=chosen[1])
+
+
+# --- people --------------------------------------------------------------------------------------------
+
+_ROLE = (
+    r"(?:(?:Vice|Deputy|First Deputy|Crown|Foreign|Defen[cs]e|Prime|Interior|Finance|Trade|Senior|Special|"
+    r"former|then|outgoing|incoming|Acting|Chief|Supreme)\s+)*"
+    r"(?:President|Prime Minister|Premier|Chancellor|Minister|Secretary(?:[- ]General)?|Secretary of State|"
+    r"King|Queen|Prince|Emir|Sheikh|Pope|Envoy|envoy|Ambassador|ambassador|Commissioner|Chair(?:man|woman)?|"
+    r"Leader|leader|Governor|Senator|Mayor|Spokesperson|spokesperson|Spokesman|spokesman|Adviser|adviser|"
+    r"Advisor|Head|head|Director|director|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir|Dame|Lord|General|Gen\.)"
+)
+_CAP = r"[A-ZÀ-Þ][\w'’.-]*"
+_PARTICLE = r"(?:von|van|der|den|de|da|di|du|al|bin|ter|la|le)"
+_FULL = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}}"
+_ROLE_NAME = re.compile(
+    rf"(?:(?P<nat>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|U\.S\.|US|UK|EU|UN|NATO)\s+)?(?P<role>{_ROLE})\s+(?P<name>{_FULL})"
+)
+_ROLE_ONLY_WORDS = frozenset({"the", "a", "an", "of"})
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str | None
+    country: str | None
+    surname: str
+
+
+def people_of(text: str) -> list[Person]:
+    """People the article names with an office ("Ukrainian President Volodymyr Zelenskyy"), once each."""
+    found: dict[str, Person] = {}
+    for m in _ROLE_NAME.finditer(text):
+        name = canonical_person(m.group("name"))
+        words = name.split()
+        if len(words) < 2 or any(w.casefold() in _ROLE_ONLY_WORDS for w in words):
+            continue
+        nat = m.group("nat")
+        country = canonical_country(nat) if nat else None
+        key = name.casefold()
+        if key not in found:
+            role = " ".join(m.group("role").split())
+            found[key] = Person(name=name, role=role, country=country, surname=words[-1])
+    return list(found.values())
+
+
+def _named_in(person: Person, text: str) -> bool:
+    pattern = rf"(?<![\w-]){re.escape(person.surname)}(?![\w-])"
+    return re.search(pattern, text) is not None
+
+
+def _participants(people: list[Person], sentences: Iterable[str]) -> list[Participant]:
+    joined = " ".join(sentences)
+    return [Participant(name=p.name, role=p.role, country=p.country) for p in people if _named_in(p, joined)][
+        :8
+    ]
+
+
+# --- type and status -----------------------------------------------------------------------------------
+
+_CANCELLED = re.compile(
+    r"\b(?:cancel(?:l?ed|s)?|called off|scrapped|did not take place|didn['’]t take place|no\s+(?:\w+\s+){0,3}"
+    r"(?:meeting|talks|summit)\s+(?:\w+\s+){0,4}took place|never took place)\b",
+    re.IGNORECASE,
+)
+_POSTPONED = re.compile(
+    r"\b(?:postpone[ds]?|delayed|put off|rescheduled|(?:put|placed|is|was) on hold|shelved)\b", re.IGNORECASE
+)
+_SCHEDULED = re.compile(r"\b(?:scheduled|set (?:for|to)|slated)\b", re.IGNORECASE)
+_PAST_HERE = re.compile(
+    r"\b(?:met|held|hosted|took place|was held|were held|began|begun|opened|started|continues|"
+    r"has begun|is under ?way|are under ?way|is taking place|arrived|spoke|talked|discussed|gathered)\b",
+    re.IGNORECASE,
+)
+_ANY_FUTURE = re.compile(
+    r"\b(?:will|would|to be held|to take place|set to|expected|plans?|planned|upcoming|due|scheduled|"
+    r"slated|proposed|may|might|could|hopes?|hoping|to meet|to hold|to host|next)\b",
+    re.IGNORECASE,
+)
+
+_TRIGGER_TYPES: tuple[MeetingType, ...] = ("video_conference", "phone_call", "summit", "conference")
+
+
+def _meeting_type(label: MeetingType, facts: list[MentionFacts], people: int) -> MeetingType:
+    """The mentions' own words decide the type where they say one ("summit", "phone call"); the model's
+    label is kept where they are silent, unless it claims a word none of them uses."""
+    kinds = [f.mention.kind for f in facts]
+    for kind in _TRIGGER_TYPES:
+        if kind in kinds:
+            return kind
+    if label in _TRIGGER_TYPES:
+        return "bilateral_meeting" if people <= 2 else "multilateral_meeting"
+    if "negotiations" in kinds and label == "other":
+        return "negotiations"
+    if "bilateral_meeting" in kinds:
+        return "bilateral_meeting"
+    return label
+
+
+# How far around its mention a status word counts: "the summit, which is set to take place" is scheduled,
+# "a meeting on the sidelines of the summit, which is set to take place" is not.
+_STATUS_REACH = 50
+
+
+def _near(fact: MentionFacts, prepared_text: str, others: list[Mention]) -> str:
+    """The words around one mention, within its sentence and short of the next and previous mentions."""
+    m, sentence = fact.mention, fact.sentence
+    lo = max([sentence.start, m.start - _STATUS_REACH, *(o.end for o in others if o.end <= m.start)])
+    hi = min([sentence.end, m.end + _STATUS_REACH, *(o.start for o in others if o.start >= m.end)])
+    return prepared_text[lo:hi]
+
+
+def _status(
+    date: DateSpec, published: dt.date | None, facts: list[MentionFacts], prepared: PreparedArticle
+) -> Status:
+    """As of publication, from the article's words near the mentions and the resolved date
+    (tests/gold/CONVENTIONS.md)."""
+    near = " ".join(_near(f, prepared.article.text, prepared.mentions) for f in facts)
+    if _CANCELLED.search(near):
+        return "cancelled"
+    if _POSTPONED.search(near):
+        return "postponed"
+    scheduled = _SCHEDULED.search(near) is not None
+    if published is not None and date.start is not None and date.precision != "unknown":
+        end = date.end or date.start
+        if end < published:
+            return "held"
+        if date.start > published:
+            return "scheduled" if scheduled else "announced"
+    tenses = [tense_at(f.sentence.text, f.mention.start - f.sentence.start, f.mention.end - f.sentence.start)
+              for f in facts]  # fmt: skip
+    future = "future" in tenses
+    past = "past" in tenses or (not future and any(_PAST_HERE.search(f.sentence.text) for f in facts))
+    if future and past:
+        # Reported both ways ("will meet Tuesday" … "the meeting comes after … held calls"): the dated
+        # mention's tense, else the first mention's.
+        dated = [t for f, t in zip(facts, tenses, strict=True) if f.dates and t]
+        future = (dated or [t for t in tenses if t])[0] == "future"
+    elif not future and not past:
+        future = _ANY_FUTURE.search(near) is not None
+    if future:
+        return "scheduled" if scheduled else "announced"
+    return "held"
+
+
+# --- titles --------------------------------------------------------------------------------------------
+
+_NOUN: dict[MeetingType, str] = {
+    "summit": "summit",
+    "bilateral_meeting": "meeting",
+    "multilateral_meeting": "meeting",
+    "phone_call": "phone call",
+    "video_conference": "video call",
+    "negotiations": "talks",
+    "conference": "conference",
+    "other": "meeting",
+}
+
+
+def _title(series: str | None, kind: MeetingType, people: list[Participant], place: Location) -> str:
+    noun = _NOUN[kind]
+    if series:
+        head = series if series.casefold().endswith(noun) else f"{series} {noun}"
+    elif people:
+        names = "–".join(p.name.split()[-1] for p in people[:3])
+        head = f"{names} {noun}"
+    else:
+        head = noun[0].upper() + noun[1:]
+    where = place.city or place.country
+    return f"{head} in {where}" if where and where not in head else head
+
+
+# --- records -------------------------------------------------------------------------------------------
+
+
+def _series(prepared: PreparedArticle, facts: list[MentionFacts]) -> str | None:
+    """The one known series the mentions' own phrases name ("the G7 summit", "NATO gathering")."""
+    named = {s for f in facts if (s := _own_series(prepared, f)) is not None}
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
+    """The label the mentions' own words give a proposal, for the design that asks no model."""
+    kind = _kind_of(proposal.facts)
+    if kind is not None:
+        return kind
+    if any(_own_series(prepared, f) for f in proposal.facts):
+        return "multilateral_meeting"  # a meeting of a format ("of the coalition of the willing")
+    return (
+        "multilateral_meeting"
+        if any(_MANY.search(f.mention.text) for f in proposal.facts)
+        else "bilateral_meeting"
+    )
+
+
+_MANY = re.compile(r"gather|convene|leaders|ministerial|forum", re.IGNORECASE)
+
+
+def _kind_of(facts: list[MentionFacts]) -> MeetingType | None:
+    kinds = [f.mention.kind for f in facts]
+    return next((k for k in _SPECIFIC_KINDS if k in kinds), None)
+
+
+_SPECIFIC_KINDS: tuple[MeetingType, ...] = (
+    "video_conference", "phone_call", "summit", "conference", "negotiations", "bilateral_meeting", "other"
+)  # fmt: skip
+
+
+_WITH_LIST = re.compile(r"\s+(?:\w+\s+){0,2}?with\s+(?:both\s+)?(?P<list>[^.;:!?]+)")
+_SEPARATE = re.compile(r"\b(?:separate|separately|respective|individual)\b", re.IGNORECASE)
+
+
+def counterparts(prepared: PreparedArticle, fact: MentionFacts, people: list[Person]) -> list[list[Person]]:
+    """The sides of one meeting each, where one mention names several meetings: "bilateral talks with both
+    Zelenskyy and Modi", "separate phone calls with Putin and Zelenskyy" (empty when it names one)."""
+    m = fact.mention
+    text = prepared.article.text
+    listed = _WITH_LIST.match(text, m.end, fact.sentence.end)
+    plural = m.text.endswith("s") and not m.text.endswith(("talks", "negotiations"))
+    several = plural or _SEPARATE.search(text, max(fact.sentence.start, m.start - 30), m.end) is not None
+    if listed is None or not (several or m.kind in ("bilateral_meeting", "phone_call")):
+        return []
+    phrase = listed.group("list")
+    phrase = re.split(
+        r"\s+(?:on|at|in|during|ahead of|after|before|to)\s+(?:the\s+)?(?:sidelines|margins)", phrase
+    )[0]
+    named = [p for p in people if _named_in(p, phrase)]
+    if len(named) < 2 or not re.search(r"\band\b|,", phrase):
+        return []
+    before = text[fact.sentence.start : m.start]
+    hosts = [p for p in people if _named_in(p, before) and p not in named][-1:]
+    return [[*hosts, p] for p in sorted(named, key=lambda p: phrase.find(p.surname))]
+
+
+def build_record(
+    prepared: PreparedArticle,
+    label: MeetingType,
+    facts: list[MentionFacts],
+    host: MeetingRecord | None,
+    people: list[Person],
+    year_hint: int | None,
+    sides: list[Person] | None = None,
+) -> MeetingRecord:
+    """One record from its mentions: the date, place, people, type and status all read from their text
+    (`sides`, when one mention names several meetings, are this one's people)."""
+    date = _best_date(prepared, facts, year_hint)
+    place = _best_place(facts)
+    if host is not None:
+        # A meeting held beside or during another, with no date or place of its own, takes the host's.
+        if date.precision == "unknown" and host.date.precision != "unknown":
+            date = host.date.model_copy(update={"text": None})
+        if not (place.city or place.country):
+            place = host.location
+    dateline = dateline_place(prepared.article.text)
+    if dateline is not None and dateline[0] and not place.city and place.country == dateline[1]:
+        # "KANANASKIS — … the G7 summit in Canada": the dateline names the city the article reports from.
+        place = Location(city=dateline[0], country=dateline[1])
+    sentences = sorted({f.sentence.id: f.sentence for f in facts}.values(), key=lambda s: s.id)
+    if sides is not None:
+        participants = [Participant(name=p.name, role=p.role, country=p.country) for p in sides]
+    else:
+        participants = _participants(people, (s.text for s in sentences))
+    kind = _meeting_type(label, facts, len(participants))
+    series = _series(prepared, facts)
+    return MeetingRecord(
+        title=_title(series, kind, participants, place),
+        meeting_type=kind,
+        series=series,
+        date=date,
+        location=place,
+        status=_status(date, prepared.article.published, facts, prepared),
+        participants=participants,
+        evidence=[Evidence(text=s.text, start=s.start, end=s.end) for s in sentences[:4]],
+    )

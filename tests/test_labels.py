@@ -1,0 +1,239 @@
+"""The labelling design: meeting mentions found by rule, gathered into proposals, fields read from text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from summarizer.extract import chunk_answer_model, chunk_messages, load_design_prompt
+from summarizer.fill import propose
+from summarizer.ground import GroundResult, ground_labels
+from summarizer.mentions import find_mentions
+from summarizer.models import Article, LLMLabels
+from summarizer.prepare import prepare, split_sentences
+
+from .fakeserver import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def article(text: str, published: dt.date | None = dt.date(2025, 6, 17)) -> Article:
+    return Article(id="a", source="a.txt", sha256="0" * 64, published=published, text=text)
+
+
+def mentions_of(text: str) -> list[tuple[str, str | None]]:
+    return [(m.text, m.kind) for m in find_mentions(text, split_sentences(text))]
+
+
+def records(text: str, *labels: str, published: dt.date | None = dt.date(2025, 6, 17)) -> GroundResult:
+    prepared = prepare(article(text, published))
+    return ground_labels(prepared, LLMLabels.model_validate({"labels": list(labels)}))
+
+
+# --- mentions ------------------------------------------------------------------------------------------
+
+
+def test_meeting_words_are_found_with_the_type_their_own_words_give() -> None:
+    found = mentions_of(
+        "Starmer spoke by phone with Macron. Leaders held a video call on Monday. "
+        "The G7 summit opens in Canada. Rubio met Lavrov in Riyadh."
+    )
+    assert found == [
+        ("Starmer spoke by phone", "phone_call"),
+        ("video call", "video_conference"),
+        ("G7 summit", "summit"),
+        ("Rubio met", None),
+    ]
+
+
+def test_phrases_that_only_use_a_meeting_word_are_not_mentions() -> None:
+    text = (
+        "Canada plans to meet the NATO spending target. The minister told a press conference that "
+        "the proposal was met with criticism."
+    )
+    assert mentions_of(text) == []
+
+
+def test_adjacent_meeting_words_are_one_phrase_and_keep_the_most_specific_type() -> None:
+    assert mentions_of("Carney will hold bilateral talks with Modi.") == [
+        ("bilateral talks", "bilateral_meeting")
+    ]
+    assert mentions_of("Zelensky arrives during the Group of Seven (G7) Summit.")[0][0].endswith(
+        "(G7) Summit"
+    )
+
+
+# --- proposals -----------------------------------------------------------------------------------------
+
+
+def test_a_bare_the_summit_refers_back_to_the_summit_named_before() -> None:
+    text = (
+        "NATO leaders open the NATO summit in The Hague on June 24.\n\n"
+        "Rutte met Zelensky on Tuesday.\n\n"
+        "The summit is expected to endorse a spending goal."
+    )
+    prepared = prepare(article(text))
+    proposals = propose(prepared)
+    words = [[f.mention.text for f in p.facts] for p in proposals]
+    assert ["NATO summit", "summit"] in words
+    assert ["Rutte met"] in words
+
+
+def test_a_meeting_with_someone_is_a_meeting_of_its_own() -> None:
+    text = "The G7 summit goes on in Kananaskis.\n\nCarney began his day with a meeting with NATO head Rutte"
+    proposals = propose(prepare(article(text)))
+    assert len(proposals) == 2
+
+
+# --- records filled from the text ----------------------------------------------------------------------
+
+
+def test_the_date_is_resolved_from_the_phrase_next_to_the_meeting_and_the_status_from_it() -> None:
+    text = (
+        "Prime Minister Mark Carney met NATO Secretary-General Mark Rutte on Monday. "
+        "The alliance is set to meet next week in the Netherlands."
+    )
+    result = records(text, "bilateral_meeting", "summit")
+    first, second = result.meetings
+    assert (first.date.start, first.date.precision, first.status) == (dt.date(2025, 6, 16), "day", "held")
+    assert {p.name for p in first.participants} == {"Mark Carney", "Mark Rutte"}
+    assert (second.date.start, second.date.end, second.date.precision) == (
+        dt.date(2025, 6, 23),
+        dt.date(2025, 6, 29),
+        "week",
+    )
+    assert second.status == "scheduled"  # the article's own word: "set to"
+    assert second.location.country == "Netherlands"
+
+
+def test_a_meeting_on_the_sidelines_takes_the_date_and_place_of_its_host_event() -> None:
+    text = (
+        "The Office of the President is working to arrange a meeting between Zelenskyy and Trump on the "
+        "sidelines of the G7 summit, which is set to take place in Canada on 15-17 June 2025."
+    )
+    result = records(text, "bilateral_meeting", "summit", published=dt.date(2025, 6, 6))
+    meeting, summit = result.meetings
+    assert summit.series == "G7"
+    assert (summit.date.start, summit.date.end) == (dt.date(2025, 6, 15), dt.date(2025, 6, 17))
+    assert (meeting.date.start, meeting.date.end, meeting.date.text) == (
+        summit.date.start,
+        summit.date.end,
+        None,
+    )
+    assert meeting.location.country == "Canada"
+
+
+def test_the_mentions_words_decide_the_type_over_the_models_label() -> None:
+    text = "Trump and Putin held a phone call on Thursday, Oct. 16."
+    (record,) = records(text, "summit", published=dt.date(2025, 10, 17)).meetings
+    assert record.meeting_type == "phone_call"
+    text = "Trump met Carney at the White House on Tuesday."
+    (record,) = records(text, "summit", published=dt.date(2025, 5, 7)).meetings
+    assert record.meeting_type == "bilateral_meeting"  # "summit" is a word this article never uses
+
+
+def test_status_follows_the_articles_words_for_postponed_and_cancelled_meetings() -> None:
+    postponed = records(
+        "The summit in Budapest has been put on hold.", "summit", published=dt.date(2025, 10, 22)
+    )
+    assert postponed.meetings[0].status == "postponed"
+    assert postponed.meetings[0].location.city == "Budapest"
+    cancelled = records("No bilateral meeting took place at the summit.", "bilateral_meeting", "summit")
+    assert cancelled.meetings[0].status == "cancelled"
+
+
+def test_none_labels_drop_a_proposal_and_missing_labels_are_reported() -> None:
+    text = "Leaders met in Paris on Monday. Trump phoned Xi on Friday."
+    kept = records(text, "multilateral_meeting", "none")
+    assert len(kept.meetings) == 1
+    short = records(text, "multilateral_meeting")
+    assert len(short.meetings) == 1
+    assert any("1 labels for 2 proposed meetings" in w for w in short.warnings)
+
+
+def test_every_candidate_quote_is_kept_verbatim_and_linked_to_the_meeting_of_its_sentence() -> None:
+    text = (
+        'Trump met Xi in Busan on Thursday. "We had a really great meeting," Trump said.\n\n'
+        '"Trade will be the first topic on our agenda next year," a Chinese official said.'
+    )
+    prepared = prepare(article(text, dt.date(2025, 10, 30)))
+    result = ground_labels(prepared, LLMLabels.model_validate({"labels": ["bilateral_meeting"] * 2}))
+    assert [q.text for q in result.quotes] == [c.text for c in prepared.candidates]
+    assert all(text[q.start : q.end] == q.text and q.match == "exact" for q in result.quotes)  # type: ignore[index]
+    assert result.quotes[0].meeting_index == 0
+
+
+# --- the request -----------------------------------------------------------------------------------------
+
+
+def test_the_request_lists_the_proposals_and_its_schema_asks_for_exactly_one_label_each() -> None:
+    text = "Starmer spoke by phone with Macron on Monday. The G7 summit opens in Canada on Sunday."
+    prepared = prepare(article(text))
+    prompt = load_design_prompt("labels")
+    messages = chunk_messages(prepared, prepared.chunks[0], prompt)
+    assert "C1 [s1] Starmer spoke by phone" in messages[1]["content"]
+    assert "C2 [s2] G7 summit" in messages[1]["content"]
+    schema = chunk_answer_model(prepared, prepared.chunks[0], prompt).model_json_schema()
+    labels = schema["properties"]["labels"]
+    assert (labels["minItems"], labels["maxItems"]) == (2, 2)
+    assert "none" in json.dumps(schema)
+
+
+# --- end to end ------------------------------------------------------------------------------------------
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+def test_the_rules_design_finds_the_seed_meetings_with_no_model_at_all(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # No --base-url, no key: the embedded model's backend, whose "auto" design asks no model, so no
+    # engine is started (none is installed here).
+    done = _run("run", str(ROOT / "seeds"), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "0 calls" in done.stderr
+    rows = [json.loads(line) for line in (out / "extractions.jsonl").read_text().split("\n") if line]
+    assert all(r["status"] == "ok" and r["prompt_version"].startswith("rules@") for r in rows)
+    meetings = json.loads((out / "meetings.json").read_text())["meetings"]
+
+    def sources(m: dict[str, Any]) -> set[str]:
+        return {s["article_id"][:3] for s in m["sources"]}
+
+    paris = [m for m in meetings if m["date"]["start"] == "2025-03-27" and m["location"]["city"] == "Paris"]
+    assert any(len(sources(m)) >= 2 for m in paris), paris
+    july = [m for m in meetings if m["date"]["start"] == "2025-07-10" and {"000", "001"} <= sources(m)]
+    assert len(july) == 1
+    places = next(c for c in july[0]["conflicts"] if c["field"] == "location")
+    assert {v["value"].split(",")[0] for v in places["values"]} == {"Rome", "Northwood"}
+    assert any(m["date"]["start"] == "2025-10-24" and m["location"]["city"] == "London" for m in meetings)
+    # Every quote shown is the article's own words.
+    texts = {r["article"]["id"]: (ROOT / r["article"]["source"]).read_text() for r in rows}
+    for row in rows:
+        for quote in row["quotes"]:
+            assert quote["match"] == "exact" and quote["text"] in texts[row["article"]["id"]]
+
+
+def test_the_labelling_design_asks_one_request_per_article_with_proposals_and_a_second_run_is_free(
+    tmp_path: Path,
+) -> None:
+    with FakeOpenAI() as server:  # answers each request with a minimal instance of the schema it is sent
+        out = tmp_path / "out"
+        args = ("run", str(ROOT / "seeds"), "--out", str(out), "--base-url", server.base_url, "--model", "m")
+        done = _run(*args, "--extraction", "labels")
+        assert done.returncode == 0, done.stderr
+        first = server.count
+        assert first == 5
+        body = server.requests[0]
+        labels = body["response_format"]["json_schema"]["schema"]["properties"]["labels"]
+        assert labels["minItems"] == labels["maxItems"] >= 1
+        assert "Proposed meetings:" in body["messages"][-1]["content"]
+        again = _run(*args, "--extraction", "labels")
+        assert again.returncode == 0, again.stderr
+        assert server.count == first
