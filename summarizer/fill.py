@@ -429,7 +429,7 @@ _ROLE = (
 )
 _CAP = r"[A-ZÀ-Þ][\w'’.-]*"
 _PARTICLE = r"(?:von|van|der|den|de|da|di|du|al|bin|ter|la|le)"
-_FULL = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+)?{_CAP}){{1,2}}"
+_FULL = rf"{_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_CAP}){{1,2}}"  # a name does not run over a line break
 _ROLE_NAME = re.compile(
     rf"(?:(?P<nat>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|U\.S\.|US|UK|EU|UN|NATO)\s+)?(?P<role>{_ROLE})\s+(?P<name>{_FULL})"
 )
@@ -505,12 +505,12 @@ def _meeting_type(label: MeetingType, facts: list[MentionFacts], people: int) ->
     for kind in _TRIGGER_TYPES:
         if kind in kinds:
             return kind
+    if "bilateral_meeting" in kinds:
+        return "bilateral_meeting"  # the article's own word, whatever the model says
     if label in _TRIGGER_TYPES:
         return "bilateral_meeting" if people <= 2 else "multilateral_meeting"
     if "negotiations" in kinds and label == "other":
         return "negotiations"
-    if "bilateral_meeting" in kinds:
-        return "bilateral_meeting"
     return label
 
 
