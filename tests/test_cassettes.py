@@ -148,7 +148,6 @@ def test_changed_prompt_fails_with_the_rerecord_instruction(
         id=real.id, version=real.version, system=real.system + " Be brief.", user=real.user
     )
     monkeypatch.setattr("summarizer.extract.load_prompt", lambda name: changed)
-    monkeypatch.setattr("summarizer.pipeline.load_prompt", lambda name: changed)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,
@@ -213,7 +212,8 @@ def test_assist_cassette_is_a_real_recording_of_the_current_prompts() -> None:
 
     requests, responses = FilesystemPersister.load_cassette(str(ASSIST_CASSETTE), yamlserializer)
     keys = [json.loads(r.body)["prompt_cache_key"] for r in requests]
-    assert set(keys) == {load_prompt("judge").key, load_prompt("narrative").key}, (
+    assert load_prompt("narrative").key in keys
+    assert set(keys) <= {load_prompt("judge").key, load_prompt("narrative").key}, (
         "prompt changed since recording: run `make record`"
     )
     for response in responses:
@@ -236,5 +236,8 @@ def test_replay_cli_runs_the_judge_and_the_narrative_offline(tmp_path: Path) -> 
     # A second run finds every verdict and paragraph in the store: no request at all, same briefing.
     again = CliRunner().invoke(app, [*args, "--cassettes", str(tmp_path / "none")])
     assert again.exit_code == 0, again.output
-    assert "0 asked, 1 from the store" in again.output and "0 paragraphs written" in again.output
+    asked = re.search(r"uncertain pairs, (\d+) asked", result.output)
+    assert asked is not None, result.output
+    assert f"0 asked, {asked.group(1)} from the store" in again.output, again.output
+    assert "0 paragraphs written" in again.output
     assert (out / "briefing.md").read_text() == briefing
