@@ -517,6 +517,38 @@ def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
     return kept.model_copy(update=update)
 
 
+def _merge_duplicates(
+    records: list[MeetingRecord], prefix: str, warnings: list[str], *, same_event: bool
+) -> tuple[list[MeetingRecord], dict[int, int]]:
+    """One article's records with the ones that repeat an earlier one merged into it, and where each went.
+
+    `same_event` also merges records of one dated event named twice (`_same_event`), as the labelling
+    design needs: its proposals can name one meeting by two words."""
+    meetings: list[MeetingRecord] = []
+    index_of: dict[int, int] = {}
+    first_of: dict[tuple[object, ...], int] = {}
+    for n, record in enumerate(records):
+        same = _record_key(record)
+        target = first_of.get(same)
+        if target is None:
+            target = next(
+                (
+                    j
+                    for j, kept in enumerate(meetings)
+                    if _split_detail(kept, record) or (same_event and _same_event(kept, record))
+                ),
+                None,
+            )
+        if target is not None:
+            index_of[n] = target
+            meetings[target] = _absorb(meetings[target], record)
+            warnings.append(f"{prefix}meeting {n}: the same as meeting {target}; merged")
+            continue
+        first_of[same] = index_of[n] = len(meetings)
+        meetings.append(record)
+    return meetings, index_of
+
+
 def _record_key(record: MeetingRecord) -> tuple[object, ...]:
     return (
         fold(record.title),
@@ -588,24 +620,12 @@ def ground(
     chunk = next((c for c in prepared.chunks if c.index == chunk_index), None)
     shown = set(chunk.sentence_ids) if chunk is not None else None
     year_hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
-    meetings: list[MeetingRecord] = []
     # Small models sometimes list one meeting twice; the copy's quotes move to the first.
-    index_of: dict[int, int] = {}
-    first_of: dict[tuple[object, ...], int] = {}
-    for i, m in enumerate(answer.meetings):
-        label = f"{prefix}meeting {i} ({_short(m.title, 40)})"
-        record = _meeting(prepared, m, shown, label, warnings, year_hint)
-        same = _record_key(record)
-        target = first_of.get(same)
-        if target is None:
-            target = next((j for j, kept in enumerate(meetings) if _split_detail(kept, record)), None)
-        if target is not None:
-            index_of[i] = target
-            meetings[target] = _absorb(meetings[target], record)
-            warnings.append(f"{prefix}meeting {i}: the same as meeting {target}; merged")
-            continue
-        first_of[same] = index_of[i] = len(meetings)
-        meetings.append(record)
+    records = [
+        _meeting(prepared, m, shown, f"{prefix}meeting {i} ({_short(m.title, 40)})", warnings, year_hint)
+        for i, m in enumerate(answer.meetings)
+    ]
+    meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=False)
     quotes: list[KeyQuote] = []
     seen: set[tuple[int, int] | str] = set()
     for i, q in enumerate(answer.quotes):
@@ -708,29 +728,8 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
             built[n] = build_record(prepared, label, fs, host, people, year_hint, sides_of.get(n))
         return built[n]
 
-    meetings: list[MeetingRecord] = []
-    index_of: dict[int, int] = {}
-    first_of: dict[tuple[object, ...], int] = {}
-    for n in range(len(chosen)):
-        record = record_of(n)
-        same = _record_key(record)
-        target = first_of.get(same)
-        if target is None:
-            target = next(
-                (
-                    j
-                    for j, kept in enumerate(meetings)
-                    if _split_detail(kept, record) or _same_event(kept, record)
-                ),
-                None,
-            )
-        if target is not None:
-            index_of[n] = target
-            meetings[target] = _absorb(meetings[target], record)
-            warnings.append(f"{prefix}meeting {n}: the same as meeting {target}; merged")
-            continue
-        first_of[same] = index_of[n] = len(meetings)
-        meetings.append(record)
+    records = [record_of(n) for n in range(len(chosen))]
+    meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=True)
     meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings)
     by_sentence: dict[int, int] = {}
     for n, (_, fs) in enumerate(chosen):

@@ -367,17 +367,7 @@ class LLMExtraction(_Model):
     quotes: _list(LLMQuote, 6) = Field(default_factory=list)  # type: ignore[valid-type]
 
 
-Label = Literal[
-    "summit",
-    "bilateral_meeting",
-    "multilateral_meeting",
-    "phone_call",
-    "video_conference",
-    "negotiations",
-    "conference",
-    "other",
-    "none",
-]
+Label = Literal[MeetingType, "none"]  # one enum on the wire: the types, then "none"
 MAX_PROPOSALS = 16
 
 
