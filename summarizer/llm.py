@@ -121,6 +121,33 @@ def estimate_tokens(messages: list[dict[str, str]]) -> int:
     return sum(len(str(m.get("content") or "")) for m in messages) // CHARS_PER_TOKEN + 50
 
 
+def closed_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema` with `additionalProperties: false` on every object that does not say otherwise.
+
+    Pydantic leaves it out, and llama.cpp's constrained decoding then lets the model add keys of its own:
+    tokens spent on fields nobody reads. Validation is unchanged (the models still ignore extra keys).
+    """
+
+    def close(node: Any) -> Any:
+        if isinstance(node, list):
+            return [close(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
+                # Maps of names to schemas: a field called "properties" is not a schema keyword.
+                out[key] = {name: close(sub) for name, sub in value.items()}
+            else:
+                out[key] = close(value)
+        if (out.get("type") == "object" or "properties" in out) and "additionalProperties" not in out:
+            out["additionalProperties"] = False
+        return out
+
+    closed: dict[str, Any] = close(schema)
+    return closed
+
+
 @functools.cache
 def _wire_model(model: type[BaseModel]) -> type[BaseModel]:
     """`model` wrapped the way instructor wraps it, with its JSON Schema generated once.
@@ -129,7 +156,7 @@ def _wire_model(model: type[BaseModel]) -> type[BaseModel]:
     found that to be about a third of the client's CPU. The wrapper and the schema never change.
     """
     wrapped: type[BaseModel] = instructor.response_schema(model)
-    schema = wrapped.model_json_schema()
+    schema = closed_schema(wrapped.model_json_schema())
     generate = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -473,7 +500,7 @@ def _request_kwargs(
     options = request_options(config, prompt, max_tokens or config.max_response_tokens)
     extra = options.pop("extra_body", None) or {}
     _, kwargs = handle_response_model(
-        response_model, mode=instructor_mode(config), messages=messages, **options
+        _wire_model(response_model), mode=instructor_mode(config), messages=messages, **options
     )
     return kwargs, extra
 
