@@ -854,6 +854,7 @@ def doctor_info(config: Config, *, full: bool = False) -> dict[str, str]:
     version = engine_version()
     info = {
         "backend": config.backend,
+        "extraction": config.design if config.extraction == config.design else f"{config.design} (auto)",
         "model": config.model,
         "local_model": config.local_model + ("" if config.is_local else " (not used by this backend)"),
         "local_model_file": str(path),
