@@ -86,8 +86,8 @@ def _dateline(prepared: PreparedArticle, sentence: Sentence, phrase: tuple[int, 
 # sentence before a comma, since "Last week, Zelenskyy confirmed his invitation to the summit" dates the
 # confirming.
 def _dates_it(mention: Mention, sentence: Sentence, phrase: tuple[int, int]) -> bool:
-    if is_verb(mention.text) or phrase[0] >= mention.end - sentence.start:
-        return True
+    if is_verb(mention.text) or mention.kind in _CALLS or phrase[0] >= mention.end - sentence.start:
+        return True  # "On Tuesday, I had a very constructive call with Trump" dates the call
     # A leading "Last week, Zelenskyy confirmed his invitation to the summit" dates the verb in between,
     # not the noun; "Next week, on Thursday, a meeting … will take place" dates the meeting.
     between = sentence.text[phrase[1] : mention.start - sentence.start]
@@ -262,7 +262,12 @@ def _compatible(kind: MeetingType | None, kinds: set[MeetingType | None]) -> boo
         # "the talks" may be a summit the article has also called a meeting ("a meeting of the coalition"
         # … "a summit of the coalition"), not one it only ever called a summit.
         return not specific & {"summit", "conference"} or None in kinds
+    if kind in _CALLS:
+        return kind in specific  # "a call with Trump" is no later word for the meeting with him
     return not specific or kind in specific
+
+
+_CALLS: frozenset[MeetingType | None] = frozenset({"phone_call", "video_conference"})
 
 
 def _disjoint(prepared: PreparedArticle, mine: list[MentionFacts], theirs: list[MentionFacts]) -> bool:

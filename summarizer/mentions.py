@@ -22,7 +22,7 @@ _TRIGGERS: tuple[tuple[str, MeetingType | None], ...] = (
     (r"summit(?:s|eers?)?", "summit"),
     (r"(?<!press )(?<!news )(?<!a news )conferences?", "conference"),
     (r"negotiations?|negotiators? met|peace talks", "negotiations"),
-    (r"bilateral(?: (?:meeting|talks|talk))?", "bilateral_meeting"),
+    (r"bilateral (?:meetings?|talks?|summit)", "bilateral_meeting"),
     (r"funeral|inauguration|coronation|ceremony|parade|reception", "other"),
     (
         r"talks|meetings?|met|meets?|to meet|meeting|gathering|gathered|gather|convened?|"
