@@ -14,7 +14,7 @@ from typing import Annotated, Any, Protocol, TypeVar
 from pydantic import Field, create_model
 
 from .config import Config
-from .fill import default_label, propose, render_proposals
+from .fill import chunk_proposals, default_label, render_proposals
 from .ground import GroundResult, fold, ground, ground_labels
 from .llm import LLM, Spend, request_payload
 from .models import (
@@ -312,8 +312,7 @@ def _dedupe_quotes(quotes: list[KeyQuote]) -> list[KeyQuote]:
 
 def rule_labels(prepared: PreparedArticle, chunk: Chunk) -> LLMLabels:
     """The labels the mentions' own words give the chunk's proposals (the design that asks no model)."""
-    ids = set(chunk.sentence_ids)
-    proposals = [p for p in propose(prepared) if any(f.sentence.id in ids for f in p.facts)]
+    proposals = chunk_proposals(prepared, set(chunk.sentence_ids))
     return LLMLabels(labels=[default_label(prepared, p) for p in proposals])
 
 
@@ -323,7 +322,7 @@ def needs_model(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> bool
         return False
     if answer_model(prompt) is not LLMLabels:
         return True
-    return render_proposals(prepared, set(chunk.sentence_ids))[1] > 0
+    return bool(chunk_proposals(prepared, set(chunk.sentence_ids)))
 
 
 def chunk_answer_model(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> type[Answer]:
@@ -331,7 +330,13 @@ def chunk_answer_model(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) 
     answer = answer_model(prompt)
     if answer is not LLMLabels:
         return answer
-    count = render_proposals(prepared, set(chunk.sentence_ids))[1]
+    return _labels_exactly(len(chunk_proposals(prepared, set(chunk.sentence_ids))))
+
+
+@functools.cache
+def _labels_exactly(count: int) -> type[LLMLabels]:
+    """LLMLabels with exactly `count` labels: one class per count, so the wire schema built for it (and
+    cached by the model class) is built once, not once per request."""
     labels = Annotated[list[Label], Field(min_length=count, max_length=count)]
     return create_model("LLMLabels", __base__=LLMLabels, labels=(labels, ...))
 
@@ -340,7 +345,7 @@ def chunk_messages(prepared: PreparedArticle, chunk: Chunk, prompt: Prompt) -> l
     """The chat messages that ask for one chunk."""
     sentences, candidates = render_numbered(prepared, chunk)
     if answer_model(prompt) is LLMLabels:
-        proposals, _ = render_proposals(prepared, set(chunk.sentence_ids))
+        proposals = render_proposals(prepared, set(chunk.sentence_ids))
         return prompt.messages(published=published_line(prepared), sentences=sentences, meetings=proposals)
     return prompt.messages(
         published=published_line(prepared), sentences=sentences, candidates=candidates or "(none)"

@@ -1,4 +1,4 @@
-"""Build meeting records from the model's groups of mentions, every field filled from the cited text."""
+"""Gather an article's meeting mentions into proposed meetings and build their records from the cited text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .dates import date_phrases, resolve_date, tense_at, year_hint_from_text
-from .mentions import is_verb, nearest
+from .mentions import is_verb, most_specific, nearest
 from .models import (
     MAX_PROPOSALS,
     DateSpec,
@@ -331,10 +331,31 @@ def _same_sideline(
     return None
 
 
+# The prompt, the answer schema, the cache key and the grounding of one article all need its proposals;
+# they are worked out once per prepared article (by identity: a PreparedArticle is not hashable).
+_PROPOSED: list[tuple[PreparedArticle, list[Proposal]]] = []
+_PROPOSED_KEPT = 8
+
+
 def propose(prepared: PreparedArticle) -> list[Proposal]:
     """The article's mentions gathered into proposed meetings: one series is one meeting, and a bare
     "the summit" or "the talks" joins the latest meeting of its kind a few sentences back; any other
-    mention starts a meeting of its own."""
+    mention starts a meeting of its own. Callers read the result; they must not change it."""
+    for seen, proposals in _PROPOSED:
+        if seen is prepared:
+            return proposals
+    proposals = _propose(prepared)
+    _PROPOSED.insert(0, (prepared, proposals))
+    del _PROPOSED[_PROPOSED_KEPT:]
+    return proposals
+
+
+def chunk_proposals(prepared: PreparedArticle, sentence_ids: set[int]) -> list[Proposal]:
+    """The proposals with a mention in these sentences (one chunk's), in order."""
+    return [p for p in propose(prepared) if any(f.sentence.id in sentence_ids for f in p.facts)]
+
+
+def _propose(prepared: PreparedArticle) -> list[Proposal]:
     facts = mention_facts(prepared)
     proposals: list[Proposal] = []
     series_of: dict[str, int] = {}
@@ -362,16 +383,13 @@ def propose(prepared: PreparedArticle) -> list[Proposal]:
     return proposals[:MAX_PROPOSALS]
 
 
-def render_proposals(prepared: PreparedArticle, sentence_ids: set[int]) -> tuple[str, int]:
-    """The proposals in these sentences as "C<n> [s<m>] words | [s<k>] words" lines, and how many."""
-    lines: list[str] = []
-    for p in propose(prepared):
-        shown = [f for f in p.facts if f.sentence.id in sentence_ids]
-        if shown:
-            lines.append(
-                f"C{len(lines) + 1} " + " | ".join(f"[s{f.sentence.id}] {f.mention.text}" for f in shown)
-            )
-    return "\n".join(lines), len(lines)
+def render_proposals(prepared: PreparedArticle, sentence_ids: set[int]) -> str:
+    """The proposals in these sentences as "C<n> [s<m>] words | [s<k>] words" lines."""
+    lines = []
+    for n, proposal in enumerate(chunk_proposals(prepared, sentence_ids), start=1):
+        shown = [f for f in proposal.facts if f.sentence.id in sentence_ids]
+        lines.append(f"C{n} " + " | ".join(f"[s{f.sentence.id}] {f.mention.text}" for f in shown))
+    return "\n".join(lines)
 
 
 # --- dates ---------------------------------------------------------------------------------------------
@@ -603,7 +621,7 @@ def _series(prepared: PreparedArticle, facts: list[MentionFacts]) -> str | None:
 
 def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
     """The label the mentions' own words give a proposal, for the design that asks no model."""
-    kind = _kind_of(proposal.facts)
+    kind = most_specific([f.mention.kind for f in proposal.facts])
     if kind is not None:
         return kind
     if any(_own_series(prepared, f) for f in proposal.facts):
@@ -616,16 +634,6 @@ def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
 
 
 _MANY = re.compile(r"gather|convene|leaders|ministerial|forum", re.IGNORECASE)
-
-
-def _kind_of(facts: list[MentionFacts]) -> MeetingType | None:
-    kinds = [f.mention.kind for f in facts]
-    return next((k for k in _SPECIFIC_KINDS if k in kinds), None)
-
-
-_SPECIFIC_KINDS: tuple[MeetingType, ...] = (
-    "video_conference", "phone_call", "summit", "conference", "negotiations", "bilateral_meeting", "other"
-)  # fmt: skip
 
 
 _WITH_LIST = re.compile(r"\s+(?:\w+\s+){0,2}?with\s+(?:both\s+)?(?P<list>[^.;:!?]+)")

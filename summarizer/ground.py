@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
 from .dates import reconcile_date, year_hint_from_text
-from .fill import MentionFacts, Person, build_record, counterparts, people_of, propose
+from .fill import MentionFacts, Person, build_record, chunk_proposals, counterparts, people_of
 from .models import (
     CandidateQuote,
     DateSpec,
@@ -694,7 +694,7 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
     shown = set(chunk.sentence_ids) if chunk is not None else {s.id for s in prepared.sentences}
     year_hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
     people = people_of(prepared.article.text)
-    proposals = [p for p in propose(prepared) if any(f.sentence.id in shown for f in p.facts)]
+    proposals = chunk_proposals(prepared, shown)
     if len(answer.labels) != len(proposals):
         warnings.append(
             f"{prefix}{len(answer.labels)} labels for {len(proposals)} proposed meetings;"

@@ -54,11 +54,9 @@ _SPECIFIC: tuple[MeetingType, ...] = (
 )
 
 
-def _kind(kinds: list[MeetingType | None]) -> MeetingType | None:
-    for kind in _SPECIFIC:
-        if kind in kinds:
-            return kind
-    return None
+def most_specific(kinds: list[MeetingType | None]) -> MeetingType | None:
+    """The most telling type among what some meeting words imply ("video call" over "talks"), if any."""
+    return next((kind for kind in _SPECIFIC if kind in kinds), None)
 
 
 def _spans(sentence: Sentence) -> list[tuple[int, int, MeetingType | None]]:
@@ -80,7 +78,7 @@ def _spans(sentence: Sentence) -> list[tuple[int, int, MeetingType | None]]:
             joined[-1] = (joined[-1][0], end, [*joined[-1][2], kind])
         else:
             joined.append((start, end, [kind]))
-    return [(_modifiers(text, s), e, _kind(kinds)) for s, e, kinds in joined]
+    return [(_modifiers(text, s), e, most_specific(kinds)) for s, e, kinds in joined]
 
 
 # Meeting words that are verbs (after the name of their subject, if any): they take any date of their clause.
@@ -136,11 +134,6 @@ def find_mentions(text: str, sentences: list[Sentence]) -> list[Mention]:
                 )
             )
     return mentions
-
-
-def mentions_in(mentions: list[Mention], sentence_ids: set[int]) -> list[Mention]:
-    """The mentions that stand in these sentences, in order."""
-    return [m for m in mentions if m.sentence_id in sentence_ids]
 
 
 def nearest(spans: list[tuple[int, int]], targets: list[tuple[int, int]]) -> list[int]:
