@@ -802,17 +802,20 @@ def _fold_back_references(
             target_of[i] = others[0]
     if not target_of:
         return meetings, index_of
+
+    def root(j: int) -> int:
+        # A target is never itself redirected when chosen, so following the chain ends.
+        while j in target_of:
+            j = target_of[j]
+        return j
+
     kept_ids = [i for i in range(len(meetings)) if i not in target_of]
     merged = {i: meetings[i] for i in kept_ids}
-    for i, j in target_of.items():
-        while j in target_of:
-            j = target_of[j]
+    new_index = {old: n for n, old in enumerate(kept_ids)}
+    for i in target_of:
+        j = root(i)
         merged[j] = _absorb(merged[j], meetings[i])
         warnings.append(f"{prefix}meeting {i}: names no meeting but meeting {j}; merged")
-    new_index = {old: n for n, old in enumerate(kept_ids)}
-    for i, j in target_of.items():
-        while j in target_of:
-            j = target_of[j]
         new_index[i] = new_index[j]
     return [merged[i] for i in kept_ids], {n: new_index[i] for n, i in index_of.items()}
 
