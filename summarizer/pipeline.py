@@ -172,7 +172,8 @@ async def extract_many(
 
     if todo:
         asks = prompt is not RULES
-        async with open_llm(config, http_client=http_client) if asks else _no_llm() as llm:
+        # The rules design asks nothing: no server is started and no client built.
+        async with open_llm(config, http_client=http_client) if asks else contextlib.nullcontext() as llm:
             semaphore = asyncio.Semaphore(config.concurrency)
 
             async def work(index: int, prepared: PreparedArticle, key: str) -> None:
@@ -207,12 +208,6 @@ def plan_article(
     except Exception as exc:  # an article must never take the batch down with it
         log.debug("internal error preparing %s", article.id, exc_info=True)
         return failed_row(_ref(article), f"internal error: {type(exc).__name__}: {exc}", config)
-
-
-@contextlib.asynccontextmanager
-async def _no_llm() -> AsyncIterator[None]:
-    """No model client: the rules design asks nothing, so no server is started and no client built."""
-    yield None
 
 
 async def _extract_one(
