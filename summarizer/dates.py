@@ -628,9 +628,14 @@ def _scan(text: str) -> list[_Hit]:
     return sorted(chosen, key=lambda h: h.start)
 
 
+_WHEN_AFTER = re.compile(r",?\s+when\b")
+
+
 def _hedged(text: str, hit: _Hit) -> bool:
     if _POSSESSIVE_AFTER.match(text[hit.end :]):
         return False  # "before Thursday's summit" dates the summit, it does not hedge it
+    if _WHEN_AFTER.match(text[hit.end :]):
+        return False  # "since 2019, when they last met": the when-clause happens at that date
     return bool(_HEDGE_BEFORE.search(text[max(0, hit.start - 40) : hit.start]))
 
 

@@ -57,6 +57,7 @@ class MentionFacts:
     dates: list[tuple[int, int]] = field(default_factory=list)  # absolute spans of date phrases
     places: list[tuple[str | None, str]] = field(default_factory=list)  # (city, country)
     host: int | None = None  # id of the mention of the event this one is held beside or during
+    dates_host: bool = False  # "met … on the sidelines of the summit": the host was under way then too
 
 
 # "X on the sidelines of the G7 summit", "a meeting during the summit": the second names the host event.
@@ -69,6 +70,7 @@ _HOST_REACH = 40
 _FRONTED_BESIDE = re.compile(
     r"\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of\s+(?:the\s+)?\Z", re.IGNORECASE
 )
+_DURING = re.compile(r"sidelines|margins|fringes?|during|\bat\b", re.IGNORECASE)
 _SHARES_DATE = re.compile(r"sidelines|margins|fringes?|during|\bat\b|framework|part of", re.IGNORECASE)
 
 
@@ -80,6 +82,22 @@ _DATELINE_REACH = 80
 def _dateline(prepared: PreparedArticle, sentence: Sentence, phrase: tuple[int, int]) -> bool:
     start, end = sentence.start + phrase[0], sentence.start + phrase[1]
     return start < _DATELINE_REACH and _DATELINE_AFTER.match(prepared.article.text, end) is not None
+
+
+# "a Kremlin aide said on Wednesday", "the Guardian reported on June 17": the day of the report, not of
+# the meeting it reports (the phrase right after a verb of saying, with at most a preposition between).
+_SAID = re.compile(
+    r"\b(?:said|says|told\s+(?:\w+\s+){0,3}?|reported|announced|stated|added|confirmed|noted|wrote|posted|"
+    r"tweeted|declared|insisted|argued|claimed|explained|revealed|disclosed|acknowledged)\s+(?:on\s+|late\s+|"
+    r"early\s+)?\Z",
+    re.IGNORECASE,
+)
+
+
+def _reported_on(text: str, phrase: tuple[int, int]) -> bool:
+    if text[phrase[1] : phrase[1] + 2] in ("'s", "’s"):
+        return False  # "said this year's summit will be the largest": the object's date
+    return _SAID.search(text, max(0, phrase[0] - 40), phrase[0]) is not None
 
 
 # A verb ("met", "will meet") takes any date of its clause; a noun ("the summit") not one that opens the
@@ -128,7 +146,11 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
         targets = [(m.start - sentence.start, m.end - sentence.start) for m in mentions]
         for m in mentions:
             facts[m.id] = MentionFacts(mention=m, sentence=sentence)
-        phrases = [p for p in date_phrases(sentence.text) if not _dateline(prepared, sentence, p)]
+        phrases = [
+            p
+            for p in date_phrases(sentence.text)
+            if not _dateline(prepared, sentence, p) and not _reported_on(sentence.text, p)
+        ]
         for (start, end), i in zip(phrases, nearest(phrases, targets), strict=True):
             if sentence.text[end : end + 2] in ("'s", "’s"):
                 # "today's meeting", "Thursday's talks": the date belongs to the noun after it.
@@ -161,6 +183,7 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
                 and _SHARES_DATE.search(beside.group())
             ):
                 facts[m.id].host = nxt.id
+                facts[m.id].dates_host = _DURING.search(beside.group()) is not None
     return facts
 
 
@@ -198,6 +221,13 @@ def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
     of = _OF_SERIES.match(prepared.article.text, m.end, fact.sentence.end)
     if of is not None:
         named |= series_in_text(of.group())
+    if not named and m.kind in ("summit", "conference"):
+        # "the Shanghai Cooperation Organisation (SCO) summit": the acronym the article gives is the name.
+        spelled = _SPELLED_ACRONYM.search(
+            prepared.article.text, max(fact.sentence.start, m.start - 80), m.end
+        )
+        if spelled is not None and spelled.end() == m.end:
+            named.add(canonical_series(spelled.group(1)) or spelled.group(1))
     if (
         not named
         and (acronym := _ORGANISATION.match(m.text)) is not None
@@ -211,6 +241,7 @@ def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
     return next(iter(named)) if len(named) == 1 else None
 
 
+_SPELLED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)\s+(?:leaders['’]?\s+)?\w+")
 _ORGANISATION = re.compile(
     r"((?:[A-Z][A-Z0-9]{1,7})(?:[-–][A-Z][\w]+)?(?:\s+[A-Z][A-Z0-9]{1,7})*)\s+(?:leaders['’]?\s+)?\w+$"
 )
@@ -279,6 +310,13 @@ def _disjoint(prepared: PreparedArticle, mine: list[MentionFacts], theirs: list[
     if a.start is None or b.start is None:
         return False
     return a.start > (b.end or b.start) or (a.end or a.start) < b.start
+
+
+def _elsewhere(mine: list[MentionFacts], theirs: list[MentionFacts]) -> bool:
+    """Whether two sets of mentions place their meeting in different countries."""
+    a = {country for f in mine for _, country in f.places}
+    b = {country for f in theirs for _, country in f.places}
+    return bool(a and b and not a & b)
 
 
 def _antecedent(prepared: PreparedArticle, proposals: list[Proposal], fact: MentionFacts) -> int | None:
@@ -365,8 +403,10 @@ def _propose(prepared: PreparedArticle) -> list[Proposal]:
         target: int | None = None
         if series is not None and series in series_of:
             target = series_of[series]
-            if fact.dates and _disjoint(prepared, [fact], proposals[target].facts):
-                target = None
+            if (fact.dates and _disjoint(prepared, [fact], proposals[target].facts)) or _elsewhere(
+                [fact], proposals[target].facts
+            ):
+                target = None  # "the BRICS summit in Johannesburg" in 2023 is not this year's in Rio
         elif series is None and (
             _generic(prepared, fact) or _quoted(prepared, mention) or _definite(prepared, fact)
         ):
@@ -670,10 +710,15 @@ def build_record(
     people: list[Person],
     year_hint: int | None,
     sides: list[Person] | None = None,
+    side_date: DateSpec | None = None,
 ) -> MeetingRecord:
     """One record from its mentions: the date, place, people, type and status all read from their text
-    (`sides`, when one mention names several meetings, are this one's people)."""
+    (`sides`, when one mention names several meetings, are this one's people; `side_date`, the date of a
+    meeting held on this one's sidelines, dates it when its own words do not)."""
     date = _best_date(prepared, facts, year_hint)
+    if date.precision == "unknown" and side_date is not None and side_date.precision != "unknown":
+        # "met on Sunday on the sidelines of the SCO summit": the summit was on that day too.
+        date = side_date.model_copy(update={"text": None})
     place = _best_place(facts)
     if host is not None:
         # A meeting held beside or during another, with no date or place of its own, takes the host's.

@@ -729,6 +729,21 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
         return built[n]
 
     records = [record_of(n) for n in range(len(chosen))]
+    for n, (label, fs) in enumerate(chosen):
+        # A host event its own words leave undated takes the date of a meeting held beside or during it.
+        if records[n].date.precision != "unknown":
+            continue
+        held_beside = [
+            m
+            for m, (_, other) in enumerate(chosen)
+            if m != n
+            and any(f.dates_host and f.host is not None and group_of.get(f.host) == n for f in other)
+        ]
+        dated = next((records[m].date for m in held_beside if records[m].date.precision != "unknown"), None)
+        if dated is not None:
+            records[n] = build_record(
+                prepared, label, fs, None, people, year_hint, sides_of.get(n), side_date=dated
+            )
     meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=True)
     meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings)
     by_sentence: dict[int, int] = {}
@@ -766,6 +781,8 @@ def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
             return False
     if kept.series and new.series and kept.series != new.series:
         return False
+    if _TYPE_CLASS[kept.meeting_type] == "many":
+        return True  # a summit's people are whoever its sentences name: two lists of them are no conflict
     a, b = {fold(p.name) for p in kept.participants}, {fold(p.name) for p in new.participants}
     # Carney–Zelenskyy and Carney–Modi on one day are two meetings; Carney–Zelenskyy and Zelenskyy one.
     return not (len(a) >= 2 and len(b) >= 2 and not (a <= b or b <= a))
@@ -783,6 +800,8 @@ def _refers_to(kept: MeetingRecord, new: MeetingRecord) -> bool:
         return False
     if _TYPE_CLASS[new.meeting_type] == "many" and _TYPE_CLASS[kept.meeting_type] != "many":
         return False
+    if kept.meeting_type == "other" and new.meeting_type != "other":
+        return False  # "meetings with Meloni and Starmer" before "the funeral" are not the funeral
     theirs = {fold(p.name) for p in kept.participants}
     mine = {fold(p.name) for p in new.participants}
     return not mine or mine <= theirs or len(mine & theirs) >= 2

@@ -26,7 +26,7 @@ _TRIGGERS: tuple[tuple[str, MeetingType | None], ...] = (
     (r"funeral|inauguration|coronation|ceremony|parade|reception", "other"),
     (
         r"talks|meetings?|met|meets?|to meet|meeting|gathering|gathered|gather|convened?|"
-        r"sat down|sit down|hosted|hosts?|hosting|state visit|official visit|visit(?:ed|s|ing)?|"
+        r"sat down|sit down|hosted|hosts?|hosting|state visit|official visit|"
         r"session|forum|ministerial|huddled?|face-to-face|in-person|one-on-one|tête-à-tête",
         None,
     ),
