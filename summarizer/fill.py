@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .dates import date_phrases, resolve_date, tense_at, year_hint_from_text
-from .mentions import is_verb, most_specific, nearest
+from .mentions import ANAPHORS, is_verb, most_specific, nearest
 from .models import (
     MAX_PROPOSALS,
     DateSpec,
@@ -68,7 +68,8 @@ _BESIDE = re.compile(
 )
 _HOST_REACH = 40
 _FRONTED_BESIDE = re.compile(
-    r"\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of\s+(?:the\s+)?\Z", re.IGNORECASE
+    r"(?:\b(?:on|at|in)\s+the\s+(?:sidelines|margins|fringes?)\s+of|(?:^|[.:;]\s+|\s)During)\s+(?:the\s+)?\Z",
+    re.IGNORECASE,
 )
 _DURING = re.compile(r"sidelines|margins|fringes?|during|\bat\b", re.IGNORECASE)
 _SHARES_DATE = re.compile(r"sidelines|margins|fringes?|during|\bat\b|framework|part of", re.IGNORECASE)
@@ -88,8 +89,8 @@ def _dateline(prepared: PreparedArticle, sentence: Sentence, phrase: tuple[int, 
 # the meeting it reports (the phrase right after a verb of saying, with at most a preposition between).
 _SAID = re.compile(
     r"\b(?:said|says|told\s+(?:\w+\s+){0,3}?|reported|announced|stated|added|confirmed|noted|wrote|posted|"
-    r"tweeted|declared|insisted|argued|claimed|explained|revealed|disclosed|acknowledged)\s+(?:on\s+|late\s+|"
-    r"early\s+)?\Z",
+    r"tweeted|declared|insisted|argued|claimed|explained|revealed|disclosed|acknowledged)"
+    r"(?:\s+(?:[A-Z][\w.’'-]*\s*){1,4},)?\s+(?:on\s+|late\s+|early\s+)?\Z",
     re.IGNORECASE,
 )
 
@@ -243,7 +244,7 @@ def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
 
 _SPELLED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)\s+(?:leaders['’]?\s+)?\w+")
 _ORGANISATION = re.compile(
-    r"((?:[A-Z][A-Z0-9]{1,7})(?:[-–][A-Z][\w]+)?(?:\s+[A-Z][A-Z0-9]{1,7})*)\s+(?:leaders['’]?\s+)?\w+$"
+    r"((?:[A-Z][A-Z0-9]{1,7})(?:[-–][A-Z][\w]+)?(?:\s+[A-Z][A-Z0-9]{1,7})*)\s+(?:[Ll]eaders['’]?\s+)?\w+$"
 )
 
 
@@ -252,7 +253,7 @@ def _generic(prepared: PreparedArticle, fact: MentionFacts) -> bool:
     m = fact.mention
     if fact.dates or fact.places or _own_series(prepared, fact) or len(m.text.split()) > 2:
         return False
-    if any(w[:1].isupper() for w in m.text.split()) and m.start != fact.sentence.start:
+    if any(w[:1].isupper() for w in m.text.split()[:-1]) and m.start != fact.sentence.start:
         return False  # a name before the meeting word: "Trump-Xi meeting"
     after = prepared.article.text[m.end : min(fact.sentence.end, m.end + 60)]
     if is_verb(m.text) and _OBJECT.match(after):
@@ -264,7 +265,8 @@ _OBJECT = re.compile(r"\s+(?:with\s+)?(?:(?:his|her|their|the)\s+)?(?:\w+\s+){0,
 
 
 _DEFINITE = re.compile(
-    r"\b(?:the|this|that|these|those|that day's|the planned|the upcoming)\s+\Z", re.IGNORECASE
+    r"\b(?:the|this|that|these|those|that day's|the planned|the upcoming|(?:this|next|last) year['’]s)\s+\Z",
+    re.IGNORECASE,
 )
 
 
@@ -335,7 +337,7 @@ def _antecedent(prepared: PreparedArticle, proposals: list[Proposal], fact: Ment
         kinds = {f.mention.kind for f in kept.facts}
         if mention.kind is not None and mention.kind in kinds:
             return i
-        if fallback is None and _compatible(mention.kind, kinds):
+        if fallback is None and (mention.text.casefold() in ANAPHORS or _compatible(mention.kind, kinds)):
             fallback = i
     return fallback
 
@@ -408,11 +410,17 @@ def _propose(prepared: PreparedArticle) -> list[Proposal]:
             ):
                 target = None  # "the BRICS summit in Johannesburg" in 2023 is not this year's in Rio
         elif series is None and (
-            _generic(prepared, fact) or _quoted(prepared, mention) or _definite(prepared, fact)
+            # "several bilateral meetings on the sidelines of the Summit" are new; "the meeting … will take
+            # place on the sidelines of the conference" is the one named before.
+            (fact.host is None and (mention.text.casefold() in ANAPHORS or _generic(prepared, fact)))
+            or _quoted(prepared, mention)
+            or _definite(prepared, fact)
         ):
             target = _antecedent(prepared, proposals, fact)
         if target is None and fact.host is not None and series is None:
             target = _same_sideline(prepared, proposals, fact, facts)
+        if target is None and mention.text.casefold() in ANAPHORS:
+            continue  # "The event is scheduled …" with no meeting named before it names none
         if target is None:
             proposals.append(Proposal(facts=[fact]))
             target = len(proposals) - 1

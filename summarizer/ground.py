@@ -745,7 +745,14 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
                 prepared, label, fs, None, people, year_hint, sides_of.get(n), side_date=dated
             )
     meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=True)
-    meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings)
+    # A meeting held beside another ("bilateral meetings during the SCO summit") never refers back to it.
+    apart = {
+        (index_of[n], index_of[group_of[f.host]])
+        for n, (_, fs) in enumerate(chosen)
+        for f in fs
+        if f.host is not None and f.host in group_of and group_of[f.host] != n
+    }
+    meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings, apart)
     by_sentence: dict[int, int] = {}
     for n, (_, fs) in enumerate(chosen):
         for f in fs:
@@ -785,6 +792,8 @@ def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
         return True  # a summit's people are whoever its sentences name: two lists of them are no conflict
     a, b = {fold(p.name) for p in kept.participants}, {fold(p.name) for p in new.participants}
     # Carney–Zelenskyy and Carney–Modi on one day are two meetings; Carney–Zelenskyy and Zelenskyy one.
+    if a and b and not a & b:
+        return False  # a meeting with Putin and one with Xi
     return not (len(a) >= 2 and len(b) >= 2 and not (a <= b or b <= a))
 
 
@@ -808,13 +817,19 @@ def _refers_to(kept: MeetingRecord, new: MeetingRecord) -> bool:
 
 
 def _fold_back_references(
-    meetings: list[MeetingRecord], index_of: dict[int, int], prefix: str, warnings: list[str]
+    meetings: list[MeetingRecord],
+    index_of: dict[int, int],
+    prefix: str,
+    warnings: list[str],
+    apart: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> tuple[list[MeetingRecord], dict[int, int]]:
     """Records that only refer back to another record of the article merged into it (a dated one first)."""
     target_of: dict[int, int] = {}
     for i, record in enumerate(meetings):
         others = [
-            j for j, kept in enumerate(meetings) if j != i and j not in target_of and _refers_to(kept, record)
+            j
+            for j, kept in enumerate(meetings)
+            if j != i and j not in target_of and (i, j) not in apart and _refers_to(kept, record)
         ]
         others.sort(key=lambda j: (meetings[j].date.precision == "unknown", abs(j - i)))
         if others and not (meetings[others[0]].date.precision == "unknown" and others[0] > i):

@@ -27,10 +27,14 @@ _TRIGGERS: tuple[tuple[str, MeetingType | None], ...] = (
     (
         r"talks|meetings?|met|meets?|to meet|meeting|gathering|gathered|gather|convened?|"
         r"sat down|sit down|hosted|hosts?|hosting|state visit|official visit|"
-        r"session|forum|ministerial|huddled?|face-to-face|in-person|one-on-one|tête-à-tête",
+        r"session|forum|ministerial|huddled?|face-to-face|in-person|one-on-one|tête-à-tête|"
+        # "The event is scheduled to take place in Tianjin": only ever a word for a meeting already named
+        # (fill.ANAPHORS).
+        r"(?<=The )event(?= (?:is|was|will|would|has|had|took|takes|began|begins|opened|opens)\b)",
         None,
     ),
 )
+ANAPHORS = frozenset({"event"})
 _PATTERNS = tuple((re.compile(rf"(?<![\w-])(?:{p})(?![\w-])", re.IGNORECASE), kind) for p, kind in _TRIGGERS)
 # Phrases that use a meeting word without naming a meeting.
 _NOT_MEETINGS = re.compile(
@@ -126,7 +130,11 @@ def find_mentions(text: str, sentences: list[Sentence]) -> list[Mention]:
     """Every meeting word of the article with its sentence, numbered from 1 in reading order."""
     mentions: list[Mention] = []
     for sentence in sentences:
-        for start, end, kind in _spans(sentence):
+        spans = _spans(sentence)
+        if any(sentence.text[s:e].casefold() not in ANAPHORS for s, e, _ in spans):
+            # "… in Kazan, Modi noted that the event was taking place …": the meeting is named in words.
+            spans = [(s, e, k) for s, e, k in spans if sentence.text[s:e].casefold() not in ANAPHORS]
+        for start, end, kind in spans:
             a, b = sentence.start + start, sentence.start + end
             mentions.append(
                 Mention(
