@@ -41,6 +41,15 @@ _LOCATIVE = re.compile(
 )
 
 
+# "at the US ambassador's residence", "in the Russian embassy": a country that only describes whose office
+# it is says nothing of where the meeting is (the residence is in Rome).
+_ATTRIBUTIVE = re.compile(
+    r"\s+(?:ambassador|embassy|consulate|envoy|mission|delegation|officials?|president|prime minister|"
+    r"government|administration|side|team|military|forces|troops|diplomats?|negotiators?)\b",
+    re.IGNORECASE,
+)
+
+
 def _located(text: str, start: int) -> bool:
     return _LOCATIVE.search(text, max(0, start - 60), start) is not None
 
@@ -161,8 +170,11 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
         places = [
             p
             for p in places_in_text(sentence.text)
-            if _located(sentence.text, p[0])
-            or any(m.start - sentence.start <= p[0] < m.end - sentence.start for m in mentions)
+            if not _ATTRIBUTIVE.match(sentence.text, p[1])
+            and (
+                _located(sentence.text, p[0])
+                or any(m.start - sentence.start <= p[0] < m.end - sentence.start for m in mentions)
+            )
         ]
         spans = [(p[0], p[1]) for p in places]
         for place, i in zip(places, nearest(spans, targets), strict=True):
@@ -470,7 +482,8 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
 _UNDER_WAY = re.compile(
     r"\b(?:has|have) (?:begun|started|opened|kicked off)\b"
     r"|\b(?:is|are) (?:under ?way|taking place|being held)\b"
-    r"|\b(?:starts|begins|opens|kicks off|gets under ?way) (?:today|in|at|on)\b",
+    r"|\b(?:starts|begins|opens|kicks off|gets under ?way) (?:today|in|at|on)\b"
+    r"|\b(?:began|started|opened) (?:his|her|their|the) day with\b",
     re.IGNORECASE,
 )
 
@@ -528,8 +541,41 @@ def people_of(text: str) -> list[Person]:
         key = name.casefold()
         if key not in found:
             role = " ".join(m.group("role").split())
-            found[key] = Person(name=name, role=role, country=country, surname=words[-1])
+            found[key] = Person(name=name, role=role, country=country, surname=_surname(text, words))
+    for m in _COUNTRY_NAME.finditer(text):
+        # "Ukraine’s Vladimir Zelensky": a country's person, named without an office.
+        country = canonical_country(m.group("nat"))
+        name = canonical_person(m.group("name"))
+        words = name.split()
+        if country is None or len(words) < 2 or any(w.casefold() in _INSTITUTION for w in words):
+            continue
+        found.setdefault(
+            name.casefold(), Person(name=name, role=None, country=country, surname=_surname(text, words))
+        )
     return list(found.values())
+
+
+_COUNTRY_NAME = re.compile(rf"(?P<nat>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?)['’]s\s+(?P<name>{_FULL})")
+_INSTITUTION = frozenset(
+    {
+        "ministry", "office", "council", "commission", "parliament", "army", "government", "department",
+        "agency", "embassy", "party", "foreign", "defence", "defense", "state", "national", "federal",
+        "central", "security", "news", "media", "press", "house", "court", "bank", "forces", "navy", "air",
+        "guard", "union", "league", "cup", "republic", "kingdom", "federation",
+    }
+)  # fmt: skip
+
+
+def _surname(text: str, words: list[str]) -> str:
+    """The word the article calls the person by: the last one ("Zelenskyy"), or the first where only it
+    stands alone in the text ("Xi Jinping" … "Xi said")."""
+    first, last = words[0], words[-1]
+    if len(words) != 2:
+        return last
+    f, la = re.escape(first), re.escape(last)
+    first_alone = re.search(rf"(?<![\w-]){f}(?![\w-])(?!\s+{la})", text)
+    last_alone = re.search(rf"(?<!{f} )(?<![\w-]){la}(?![\w-])", text)
+    return first if first_alone and not last_alone else last
 
 
 def _named_in(person: Person, text: str) -> bool:

@@ -497,8 +497,12 @@ def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
     update: dict[str, object] = {}
     if kept.date.precision == "unknown" and new.date.precision != "unknown":
         update["date"] = new.date
+    elif _narrower(new.date, kept.date):
+        update["date"] = new.date  # "early next month" … "on July 6-7": the finer date of the two
     if not any((kept.location.city, kept.location.country, kept.location.venue)):
         update["location"] = new.location
+    elif not kept.location.city and new.location.city and new.location.country == kept.location.country:
+        update["location"] = new.location  # "in Brazil" … "in Rio de Janeiro": the city of the country
     update["format"] = kept.format or new.format
     if kept.meeting_type == "multilateral_meeting" and new.meeting_type == "summit":
         # "Leaders gathered in Sharm el-Sheikh" … "co-chaired the summit": the article's own word wins.
@@ -778,7 +782,15 @@ def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
     if _TYPE_CLASS[kept.meeting_type] != _TYPE_CLASS[new.meeting_type]:
         return False
     dated = [r.date for r in (kept, new) if r.date.precision != "unknown"]
-    if len(dated) == 2 and (dated[0].start, dated[0].end) != (dated[1].start, dated[1].end):
+    # A summit "early next month" and the same summit "on July 6-7": one span within the other.
+    if (
+        len(dated) == 2
+        and (dated[0].start, dated[0].end) != (dated[1].start, dated[1].end)
+        and (
+            _TYPE_CLASS[kept.meeting_type] != "many"
+            or not (_within(dated[0], dated[1]) or _within(dated[1], dated[0]))
+        )
+    ):
         return False
     if len(dated) < 2 and _TYPE_CLASS[kept.meeting_type] != "many":
         return False
@@ -795,6 +807,20 @@ def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
     if a and b and not a & b:
         return False  # a meeting with Putin and one with Xi
     return not (len(a) >= 2 and len(b) >= 2 and not (a <= b or b <= a))
+
+
+def _within(inner: DateSpec, outer: DateSpec) -> bool:
+    """Whether one resolved date span lies inside another."""
+    if inner.start is None or outer.start is None:
+        return False
+    return outer.start <= inner.start and (inner.end or inner.start) <= (outer.end or outer.start)
+
+
+def _narrower(inner: DateSpec, outer: DateSpec) -> bool:
+    """Whether `inner` is a strictly shorter span inside `outer`."""
+    if not _within(inner, outer) or inner.start is None or outer.start is None:
+        return False
+    return (inner.end or inner.start) - inner.start < (outer.end or outer.start) - outer.start
 
 
 def _refers_to(kept: MeetingRecord, new: MeetingRecord) -> bool:
