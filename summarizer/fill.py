@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .dates import date_phrases, resolve_date, tense_at, year_hint_from_text
-from .mentions import ANAPHORS, is_verb, most_specific, nearest
+from .mentions import ANAPHORS, by_gap, is_verb, most_specific, nearest
 from .models import (
     MAX_PROPOSALS,
     DateSpec,
@@ -45,13 +45,21 @@ _LOCATIVE = re.compile(
 # it is says nothing of where the meeting is (the residence is in Rome).
 _ATTRIBUTIVE = re.compile(
     r"\s+(?:ambassador|embassy|consulate|envoy|mission|delegation|officials?|president|prime minister|"
-    r"government|administration|side|team|military|forces|troops|diplomats?|negotiators?)\b",
+    r"government|administration|side|team|military|forces|troops|diplomats?|negotiators?|"
+    r"war|conflict|crisis|issue|question|deal|policy|file|front)\b",
     re.IGNORECASE,
 )
 
 
 def _located(text: str, start: int) -> bool:
-    return _LOCATIVE.search(text, max(0, start - 60), start) is not None
+    return (
+        _LOCATIVE.search(text, max(0, start - 60), start) is not None
+        or _AFTER_VENUE.search(text, max(0, start - 70), start) is not None
+    )
+
+
+# "at the Great Hall of the People, Beijing, China": the city after the venue it is in.
+_AFTER_VENUE = re.compile(r"\b(?:in|at)\s+the\s+[A-Z][\w-]*(?:\s+(?:of|the|[A-Z][\w-]*)){0,5},\s+\Z")
 
 
 # --- facts of one mention ------------------------------------------------------------------------------
@@ -176,10 +184,13 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
                 or any(m.start - sentence.start <= p[0] < m.end - sentence.start for m in mentions)
             )
         ]
-        spans = [(p[0], p[1]) for p in places]
-        for place, i in zip(places, nearest(spans, targets), strict=True):
-            if _places_it(mentions[i], sentence, (place[0], place[1])):
-                facts[mentions[i].id].places.append((place[2], place[3]))
+        for place in places:
+            # The nearest mention the place can belong to: "will meet with Putin in Budapest, Hungary, for
+            # talks" places the meeting, not the talks it is for.
+            for i in by_gap((place[0], place[1]), targets):
+                if _places_it(mentions[i], sentence, (place[0], place[1])):
+                    facts[mentions[i].id].places.append((place[2], place[3]))
+                    break
         for j, m in enumerate(mentions[1:], start=1):
             # "On the sidelines of the summit in the UK, a meeting of the coalition will take place".
             prev = mentions[j - 1]
@@ -230,7 +241,13 @@ def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
     named = set(series_in_text(m.text))
     if not named:
         # "the Coalition of the Willing summit": a name with small words in it, before the meeting word.
-        named = set(series_named_by(prepared.article.text[max(fact.sentence.start, m.start - 40) : m.end]))
+        named = set(
+            series_named_by(
+                prepared.article.text[
+                    _name_start(prepared.article.text, m.start, fact.sentence.start) : m.end
+                ]
+            )
+        )
     of = _OF_SERIES.match(prepared.article.text, m.end, fact.sentence.end)
     if of is not None:
         named |= series_in_text(of.group())
@@ -252,6 +269,20 @@ def _own_series(prepared: PreparedArticle, fact: MentionFacts) -> str | None:
         if name and not places_in_text(acronym.group(1)):
             named.add(name)
     return next(iter(named)) if len(named) == 1 else None
+
+
+_NAME_WORD = re.compile(r"(?:[A-Z][\w’'.&-]*|of|the|and|for|on)\s+\Z")
+
+
+def _name_start(text: str, start: int, floor: int) -> int:
+    """Where the name in front of a meeting word begins: back over capitalised words and the small words
+    inside names ("the Coalition of the Willing summit"), not over "… von der Leyen ahead of the"."""
+    begin = start
+    while begin > floor and (word := _NAME_WORD.search(text, max(floor, begin - 30), begin)) is not None:
+        if word.start() == begin:
+            break
+        begin = word.start()
+    return begin
 
 
 _SPELLED_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{1,7})\)\s+(?:leaders['’]?\s+)?\w+")
@@ -532,7 +563,7 @@ def people_of(text: str) -> list[Person]:
     """People the article names with an office ("Ukrainian President Volodymyr Zelenskyy"), once each."""
     found: dict[str, Person] = {}
     for m in _ROLE_NAME.finditer(text):
-        name = canonical_person(m.group("name"))
+        name = _sentence_end(canonical_person(m.group("name")))
         words = name.split()
         if len(words) < 2 or any(w.casefold() in _ROLE_ONLY_WORDS for w in words):
             continue
@@ -541,16 +572,18 @@ def people_of(text: str) -> list[Person]:
         key = name.casefold()
         if key not in found:
             role = " ".join(m.group("role").split())
-            found[key] = Person(name=name, role=role, country=country, surname=_surname(text, words))
+            written = _written(m.group("name"))
+            found[key] = Person(name=name, role=role, country=country, surname=_surname(text, written))
     for m in _COUNTRY_NAME.finditer(text):
         # "Ukraine’s Vladimir Zelensky": a country's person, named without an office.
         country = canonical_country(m.group("nat"))
-        name = canonical_person(m.group("name"))
+        name = _sentence_end(canonical_person(m.group("name")))
         words = name.split()
         if country is None or len(words) < 2 or any(w.casefold() in _INSTITUTION for w in words):
             continue
+        written = _written(m.group("name"))
         found.setdefault(
-            name.casefold(), Person(name=name, role=None, country=country, surname=_surname(text, words))
+            name.casefold(), Person(name=name, role=None, country=country, surname=_surname(text, written))
         )
     return list(found.values())
 
@@ -566,6 +599,17 @@ _INSTITUTION = frozenset(
 )  # fmt: skip
 
 
+def _written(name: str) -> list[str]:
+    """The words of a name as the article writes it, without a sentence's full stop or a possessive."""
+    return [re.sub(r"['’]s$", "", w) for w in _sentence_end(" ".join(name.split())).split()]
+
+
+def _sentence_end(name: str) -> str:
+    """A name without the full stop of the sentence it ends ("… with Donald Trump."), initials kept."""
+    last = name.split()[-1] if name.split() else ""
+    return name[:-1] if name.endswith(".") and len(last) > 2 else name
+
+
 def _surname(text: str, words: list[str]) -> str:
     """The word the article calls the person by: the last one ("Zelenskyy"), or the first where only it
     stands alone in the text ("Xi Jinping" … "Xi said")."""
@@ -573,7 +617,9 @@ def _surname(text: str, words: list[str]) -> str:
     if len(words) != 2:
         return last
     f, la = re.escape(first), re.escape(last)
-    first_alone = re.search(rf"(?<![\w-]){f}(?![\w-])(?!\s+{la})", text)
+    if not re.search(rf"(?<![\w-]){f}\s+{la}(?![\w-])", text):
+        return last  # written another way ("Zelensky" for "Zelenskyy"): nothing to compare
+    first_alone = re.search(rf"(?<![\w-]){f}(?![\w-])(?!\s+[A-Z])", text)
     last_alone = re.search(rf"(?<!{f} )(?<![\w-]){la}(?![\w-])", text)
     return first if first_alone and not last_alone else last
 
@@ -691,12 +737,15 @@ _NOUN: dict[MeetingType, str] = {
 }
 
 
-def _title(series: str | None, kind: MeetingType, people: list[Participant], place: Location) -> str:
+def _title(
+    series: str | None, kind: MeetingType, people: list[Participant], place: Location, called: dict[str, str]
+) -> str:
     noun = _NOUN[kind]
     if series:
         head = series if series.casefold().endswith(noun) else f"{series} {noun}"
     elif people:
-        names = "–".join(p.name.split()[-1] for p in people[:3])
+        # Each by the name the article calls them ("Xi", not "Jinping").
+        names = "–".join(called.get(p.name, p.name.split()[-1]) for p in people[:3])
         head = f"{names} {noun}"
     else:
         head = noun[0].upper() + noun[1:]
@@ -781,7 +830,15 @@ def build_record(
         if not (place.city or place.country):
             place = host.location
     dateline = dateline_place(prepared.article.text)
-    if dateline is not None and dateline[0] and not place.city and place.country == dateline[1]:
+    published = prepared.article.published
+    if (
+        dateline is not None
+        and dateline[0]
+        and not place.city
+        and place.country == dateline[1]
+        and (date.start is None or published is None or date.start <= published <= (date.end or date.start))
+    ):
+        # (Only a meeting of the day the story was filed: not "WASHINGTON — … met in Alaska in August".)
         # "KANANASKIS — … the G7 summit in Canada": the dateline names the city the article reports from.
         place = Location(city=dateline[0], country=dateline[1])
     sentences = sorted({f.sentence.id: f.sentence for f in facts}.values(), key=lambda s: s.id)
@@ -792,7 +849,7 @@ def build_record(
     kind = _meeting_type(label, facts, len(participants))
     series = _series(prepared, facts)
     return MeetingRecord(
-        title=_title(series, kind, participants, place),
+        title=_title(series, kind, participants, place, {p.name: p.surname for p in people}),
         meeting_type=kind,
         series=series,
         date=date,

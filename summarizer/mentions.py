@@ -27,6 +27,9 @@ _TRIGGERS: tuple[tuple[str, MeetingType | None], ...] = (
     (
         r"talks|meetings?|met|meets?|to meet|meeting|gathering|gathered|gather|convened?|"
         r"sat down|sit down|hosted|hosts?|hosting|state visit|official visit|"
+        # A visit to where a leader receives visitors is a meeting with that leader ("Zelensky's visit to
+        # the White House"); a visit to a country is a trip, not a meeting.
+        r"visit(?:s|ed)? to the (?:White House|Kremlin|Élysée|Elysee|Oval Office|Chancellery|Downing Street)|"
         r"session|forum|ministerial|huddled?|face-to-face|in-person|one-on-one|tête-à-tête|"
         # "The event is scheduled to take place in Tianjin": only ever a word for a meeting already named
         # (fill.ANAPHORS).
@@ -144,17 +147,21 @@ def find_mentions(text: str, sentences: list[Sentence]) -> list[Mention]:
     return mentions
 
 
+def _gap(span: tuple[int, int], target: tuple[int, int]) -> int:
+    start, end = span
+    t_start, t_end = target
+    if t_start >= end:
+        # A target after the span pays a small penalty: "on Tuesday, Carney held talks" is rarer.
+        return t_start - end + 1
+    return start - t_end if t_end <= start else 0
+
+
+def by_gap(span: tuple[int, int], targets: list[tuple[int, int]]) -> list[int]:
+    """The targets' indexes, nearest to the span first (ties to the earlier target)."""
+    return sorted(range(len(targets)), key=lambda i: (_gap(span, targets[i]), i))
+
+
 def nearest(spans: list[tuple[int, int]], targets: list[tuple[int, int]]) -> list[int]:
     """For each span, the index of the nearest target (by the gap between them; a tie goes to the target
     before it, since news prose puts a date or place after the meeting word it belongs to)."""
-    chosen = []
-    for start, end in spans:
-        best, best_gap = 0, None
-        for i, (t_start, t_end) in enumerate(targets):
-            gap = t_start - end if t_start >= end else start - t_end if t_end <= start else 0
-            # A target after the span pays a small penalty: "on Tuesday, Carney held talks" is rarer.
-            gap = gap + 1 if t_start >= end else gap
-            if best_gap is None or gap < best_gap:
-                best, best_gap = i, gap
-        chosen.append(best)
-    return chosen
+    return [by_gap(span, targets)[0] for span in spans]

@@ -697,7 +697,15 @@ def series_in_text(text: str) -> frozenset[str]:
     key = fold(text)
     if not _ANY_SERIES.search(key):
         return frozenset()
-    return frozenset(name for pattern, name in _SERIES if pattern.search(key))
+    named = frozenset(name for pattern, name in _SERIES if pattern.search(key))
+    partner = _PARTNER_EU.search(key)
+    if "European Council" in named and partner is not None and canonical_country(partner.group(1)):
+        # "the China-EU summit" is the EU's summit with a partner, not a meeting of the European Council.
+        named -= {"European Council"}
+    return named
+
+
+_PARTNER_EU = re.compile(r"(\w+)[\s–-]+eu summit\b")
 
 
 _BESIDE = re.compile(
