@@ -128,7 +128,12 @@ def _dates_it(mention: Mention, sentence: Sentence, phrase: tuple[int, int]) -> 
     # not the noun; "Next week, on Thursday, a meeting … will take place" dates the meeting.
     between = sentence.text[phrase[1] : mention.start - sentence.start]
     leading = _LEADING.fullmatch(sentence.text[: phrase[0]]) is not None
+    if leading and _YEAR.fullmatch(sentence.text[phrase[0] : phrase[1]]):
+        return True  # "In 2023, Putin skipped the BRICS summit in Johannesburg": a year sets the scene
     return not (leading and "," in between and _VERB_BETWEEN.search(between))
+
+
+_YEAR = re.compile(r"(?:(?:in|since|by)\s+)?(?:[A-Z][a-z]+\s+)?(?:19|20)\d\d", re.IGNORECASE)
 
 
 _LEADING = re.compile(
@@ -301,6 +306,10 @@ def _generic(prepared: PreparedArticle, fact: MentionFacts) -> bool:
     after = prepared.article.text[m.end : min(fact.sentence.end, m.end + 60)]
     if is_verb(m.text) and _OBJECT.match(after):
         return False  # "had last met Chinese President Xi": a meeting with someone named
+    if _SEPARATE.search(prepared.article.text, max(fact.sentence.start, m.start - 30), m.end) and (
+        _WITH_LIST_FAR.match(prepared.article.text, m.end, fact.sentence.end)
+    ):
+        return False  # "a series of bilateral meetings … with the leaders of Malaysia, Japan and South Korea"
     return _WITH_SOMEONE.match(after) is None
 
 
@@ -440,6 +449,7 @@ def chunk_proposals(prepared: PreparedArticle, sentence_ids: set[int]) -> list[P
 
 def _propose(prepared: PreparedArticle) -> list[Proposal]:
     facts = mention_facts(prepared)
+    people = people_of(prepared.article.text)
     proposals: list[Proposal] = []
     series_of: dict[str, int] = {}
     for mention in prepared.mentions:
@@ -452,12 +462,16 @@ def _propose(prepared: PreparedArticle) -> list[Proposal]:
                 [fact], proposals[target].facts
             ):
                 target = None  # "the BRICS summit in Johannesburg" in 2023 is not this year's in Rio
-        elif series is None and (
-            # "several bilateral meetings on the sidelines of the Summit" are new; "the meeting … will take
-            # place on the sidelines of the conference" is the one named before.
-            (fact.host is None and (mention.text.casefold() in ANAPHORS or _generic(prepared, fact)))
-            or _quoted(prepared, mention)
-            or _definite(prepared, fact)
+        elif (
+            series is None
+            and not counterparts(prepared, fact, people)  # "meetings with the leaders of A and B": new
+            and (
+                # "several bilateral meetings on the sidelines of the Summit" are new; "the meeting … will
+                # take place on the sidelines of the conference" is the one named before.
+                (fact.host is None and (mention.text.casefold() in ANAPHORS or _generic(prepared, fact)))
+                or _quoted(prepared, mention)
+                or _definite(prepared, fact)
+            )
         ):
             target = _antecedent(prepared, proposals, fact)
         if target is None and fact.host is not None and series is None:
@@ -780,29 +794,60 @@ _MANY = re.compile(r"gather|convene|leaders|ministerial|forum", re.IGNORECASE)
 
 
 _WITH_LIST = re.compile(r"\s+(?:\w+\s+){0,2}?with\s+(?:both\s+)?(?P<list>[^.;:!?]+)")
-_SEPARATE = re.compile(r"\b(?:separate|separately|respective|individual)\b", re.IGNORECASE)
+# Several meetings may name their counterparts further on ("a series of bilateral meetings as part of his
+# Asia tour -- with the leaders of …").
+_WITH_LIST_FAR = re.compile(r"\s+(?:[^.;:!?]{0,60}?\s)??with\s+(?:both\s+)?(?P<list>[^.;:!?]+)")
+_SEPARATE = re.compile(r"\b(?:separate|separately|respective|individual|series of)\b", re.IGNORECASE)
+_LEADERS_OF = re.compile(
+    r"^(?:the\s+)?(?:leaders?|heads?(?:\s+of\s+(?:state|government))?|counterparts?|presidents?|"
+    r"prime\s+ministers?|premiers?|governments?)\s+(?:of|from)\s+",
+    re.IGNORECASE,
+)
 
 
-def counterparts(prepared: PreparedArticle, fact: MentionFacts, people: list[Person]) -> list[list[Person]]:
+@dataclass(frozen=True)
+class Side:
+    """The people of one of several meetings one mention names, and the country it is held with when the
+    article names only that ("bilateral meetings with the leaders of Malaysia, Japan and South Korea")."""
+
+    people: list[Person]
+    country: str | None = None
+
+
+def counterparts(prepared: PreparedArticle, fact: MentionFacts, people: list[Person]) -> list[Side]:
     """The sides of one meeting each, where one mention names several meetings: "bilateral talks with both
-    Zelenskyy and Modi", "separate phone calls with Putin and Zelenskyy" (empty when it names one)."""
+    Zelenskyy and Modi", "separate phone calls with Putin and Zelenskyy", "a series of bilateral meetings …
+    with the leaders of Malaysia, Japan, and South Korea" (empty when it names one)."""
     m = fact.mention
     text = prepared.article.text
-    listed = _WITH_LIST.match(text, m.end, fact.sentence.end)
     plural = m.text.endswith("s") and not m.text.endswith(("talks", "negotiations"))
     several = plural or _SEPARATE.search(text, max(fact.sentence.start, m.start - 30), m.end) is not None
+    listed = (_WITH_LIST_FAR if several else _WITH_LIST).match(text, m.end, fact.sentence.end)
     if listed is None or not (several or m.kind in ("bilateral_meeting", "phone_call")):
         return []
     phrase = listed.group("list")
     phrase = re.split(
-        r"\s+(?:on|at|in|during|ahead of|after|before|to)\s+(?:the\s+)?(?:sidelines|margins)", phrase
+        r"\s+(?:on|at|in|during|ahead of|after|before|to)\s+(?:the\s+)?(?:sidelines|margins)|\s+[—–]\s+",
+        phrase,
     )[0]
-    named = [p for p in people if _named_in(p, phrase)]
-    if len(named) < 2 or not re.search(r"\band\b|,", phrase):
-        return []
     before = text[fact.sentence.start : m.start]
-    hosts = [p for p in people if _named_in(p, before) and p not in named][-1:]
-    return [[*hosts, p] for p in sorted(named, key=lambda p: phrase.find(p.surname))]
+    named = [p for p in people if _named_in(p, phrase)]
+    if len(named) >= 2 and re.search(r"\band\b|,", phrase):
+        hosts = [p for p in people if _named_in(p, before) and p not in named][-1:]
+        return [Side([*hosts, p]) for p in sorted(named, key=lambda p: phrase.find(p.surname))]
+    leaders = _LEADERS_OF.match(phrase)
+    if leaders is None or not several:
+        return []
+    countries = list(
+        dict.fromkeys(
+            country for _, _, city, country in places_in_text(phrase[leaders.end() :]) if city is None
+        )
+    )
+    if len(countries) < 2:
+        return []
+    # Whoever holds the meetings: the last person named before the mention, else the sentence's subject.
+    hosts = [p for p in people if _named_in(p, before)][-1:]
+    return [Side(hosts, country) for country in countries]
 
 
 def build_record(
@@ -812,11 +857,11 @@ def build_record(
     host: MeetingRecord | None,
     people: list[Person],
     year_hint: int | None,
-    sides: list[Person] | None = None,
+    side: Side | None = None,
     side_date: DateSpec | None = None,
 ) -> MeetingRecord:
     """One record from its mentions: the date, place, people, type and status all read from their text
-    (`sides`, when one mention names several meetings, are this one's people; `side_date`, the date of a
+    (`side`, when one mention names several meetings, is this one's people; `side_date`, the date of a
     meeting held on this one's sidelines, dates it when its own words do not)."""
     date = _best_date(prepared, facts, year_hint)
     if date.precision == "unknown" and side_date is not None and side_date.precision != "unknown":
@@ -842,14 +887,15 @@ def build_record(
         # "KANANASKIS — … the G7 summit in Canada": the dateline names the city the article reports from.
         place = Location(city=dateline[0], country=dateline[1])
     sentences = sorted({f.sentence.id: f.sentence for f in facts}.values(), key=lambda s: s.id)
-    if sides is not None:
-        participants = [Participant(name=p.name, role=p.role, country=p.country) for p in sides]
+    if side is not None:
+        participants = [Participant(name=p.name, role=p.role, country=p.country) for p in side.people]
     else:
         participants = _participants(people, (s.text for s in sentences))
     kind = _meeting_type(label, facts, len(participants))
     series = _series(prepared, facts)
     return MeetingRecord(
-        title=_title(series, kind, participants, place, {p.name: p.surname for p in people}),
+        title=_title(series, kind, participants, place, {p.name: p.surname for p in people})
+        + (f" with {side.country}" if side is not None and side.country else ""),
         meeting_type=kind,
         series=series,
         date=date,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
 from .dates import reconcile_date, year_hint_from_text
-from .fill import MentionFacts, Person, build_record, chunk_proposals, counterparts, people_of
+from .fill import MentionFacts, Side, build_record, chunk_proposals, counterparts, people_of
 from .models import (
     CandidateQuote,
     DateSpec,
@@ -705,12 +705,15 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
             " the unlabelled ones dropped"
         )
     chosen: list[tuple[MeetingType, list[MentionFacts]]] = []
-    sides_of: dict[int, list[Person]] = {}
+    sides_of: dict[int, Side] = {}
+    siblings: list[list[int]] = []
     for label, proposal in zip(answer.labels, proposals, strict=False):
         facts = [f for f in proposal.facts if f.sentence.id in shown]
         if label == "none" or not facts:
             continue
         split = counterparts(prepared, facts[0], people)
+        if split:
+            siblings.append(list(range(len(chosen), len(chosen) + len(split))))
         for sides in split:
             # One mention, several meetings ("separate calls with Putin and Zelenskyy"): one record each.
             sides_of[len(chosen)] = sides
@@ -755,6 +758,15 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
         for n, (_, fs) in enumerate(chosen)
         for f in fs
         if f.host is not None and f.host in group_of and group_of[f.host] != n
+    }
+    # Nor do the meetings one mention names several of ("meetings with the leaders of Malaysia and Japan"):
+    # the mention itself says each is a meeting of its own.
+    apart |= {
+        (index_of[a], j)
+        for group in siblings
+        for a in group
+        for j in range(len(meetings))
+        if index_of[a] != j
     }
     meetings, index_of = _fold_back_references(meetings, index_of, prefix, warnings, apart)
     by_sentence: dict[int, int] = {}
