@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from summarizer.extract import chunk_answer_model, chunk_messages, load_design_prompt
-from summarizer.fill import propose
+from summarizer.fill import default_label, propose
 from summarizer.ground import GroundResult, ground_labels
 from summarizer.mentions import find_mentions
 from summarizer.models import Article, LLMLabels
@@ -237,3 +237,114 @@ def test_the_labelling_design_asks_one_request_per_article_with_proposals_and_a_
         again = _run(*args, "--extraction", "labels")
         assert again.returncode == 0, again.stderr
         assert server.count == first
+
+
+# --- the rules design on prose nobody tuned it for ---------------------------------------------------------
+
+
+def rules(text: str, published: dt.date | None = dt.date(2025, 6, 17)) -> GroundResult:
+    """What the rules design (no model) makes of a text: every proposal labelled with its own words."""
+    prepared = prepare(article(text, published))
+    labels = [default_label(prepared, p) for p in propose(prepared)]
+    return ground_labels(prepared, LLMLabels.model_validate({"labels": labels}))
+
+
+def test_an_acronym_spelled_in_parentheses_names_the_series_and_joins_its_later_mentions() -> None:
+    text = (
+        "China welcomed Prime Minister Narendra Modi to the upcoming Shanghai Cooperation Organisation (SCO) "
+        "summit. The event is scheduled to take place in Tianjin from August 31 to September 1.\n\n"
+        "Modi is expected to attend the SCO summit."
+    )
+    (summit,) = rules(text, dt.date(2025, 8, 8)).meetings
+    assert summit.series == "SCO"
+    assert (summit.date.start, summit.date.end) == (dt.date(2025, 8, 31), dt.date(2025, 9, 1))
+    assert summit.location.city == "Tianjin"
+    assert summit.status == "scheduled"  # "The event is scheduled …"
+
+
+def test_one_series_met_in_another_country_and_year_is_another_meeting() -> None:
+    text = (
+        "Russian President Vladimir Putin will not travel to Brazil for the BRICS summit scheduled for "
+        "early next month, a Kremlin aide said on Wednesday. Brazil is hosting its 17th summit in Rio de "
+        "Janeiro on July 6-7.\n\nIn 2023, Putin skipped the BRICS Summit in Johannesburg, South Africa."
+    )
+    meetings = rules(text, dt.date(2025, 6, 26)).meetings
+    by_city = {m.location.city: m for m in meetings}
+    assert set(by_city) == {"Rio de Janeiro", "Johannesburg"}, [m.title for m in meetings]
+    rio, johannesburg = by_city["Rio de Janeiro"], by_city["Johannesburg"]
+    # "early next month" and "on July 6-7" are one summit: the finer date wins, never the day of the report.
+    assert (rio.date.start, rio.date.end) == (dt.date(2025, 7, 6), dt.date(2025, 7, 7))
+    assert (johannesburg.date.start, johannesburg.date.precision, johannesburg.status) == (
+        dt.date(2023, 1, 1),
+        "year",
+        "held",
+    )
+
+
+def test_the_day_a_report_was_made_does_not_date_the_meeting_it_reports() -> None:
+    text = (
+        "Zelensky may skip the NATO summit in The Hague, the Guardian reported on June 17.\n\n"
+        "Kyiv is unsure if his presence at the June 24-25 summit would be worthwhile."
+    )
+    (summit,) = rules(text, dt.date(2025, 6, 18)).meetings
+    assert (summit.date.start, summit.date.end) == (dt.date(2025, 6, 24), dt.date(2025, 6, 25))
+    assert summit.location.city == "The Hague"
+
+
+def test_a_host_event_is_dated_by_the_meeting_held_on_its_sidelines() -> None:
+    text = (
+        "Prime Minister Narendra Modi on Sunday held a five-hour meeting with Chinese President Xi Jinping "
+        "on the sidelines of the SCO Summit in Tianjin. Xi welcomed him warmly."
+    )
+    meeting, summit = rules(text, dt.date(2025, 8, 31)).meetings
+    assert summit.series == "SCO"
+    assert (summit.date.start, summit.date.text) == (dt.date(2025, 8, 31), None)
+    assert (meeting.date.start, meeting.status, meeting.meeting_type) == (
+        dt.date(2025, 8, 31),
+        "held",
+        "bilateral_meeting",
+    )
+    assert meeting.title.startswith("Modi–Xi")  # the name the article calls him by, not "Jinping"
+
+
+def test_meetings_with_the_leaders_of_several_countries_are_one_meeting_each() -> None:
+    text = (
+        'White House Press Secretary Karoline Leavitt said President Donald Trump "will participate in a '
+        "series of bilateral meetings as part of his Asia tour -- with the leaders of Malaysia, Japan, and "
+        'South Korea."'
+    )
+    meetings = rules(text, dt.date(2025, 10, 24)).meetings
+    assert sorted(m.title.rsplit(" with ", 1)[-1] for m in meetings) == ["Japan", "Malaysia", "South Korea"]
+    # The country is the counterpart, not where the meeting is.
+    assert all(m.location.country is None and m.meeting_type == "bilateral_meeting" for m in meetings)
+
+
+def test_a_trip_is_no_meeting_but_a_visit_to_the_white_house_is() -> None:
+    assert mentions_of("Modi's upcoming visit to China is his first since 2020.") == []
+    assert [k for _, k in mentions_of("Zelensky's scheduled visit to the White House comes on Friday.")] == [
+        None
+    ]
+
+
+def test_the_days_own_meeting_and_a_country_that_only_says_whose_office() -> None:
+    text = (
+        "Prime Minister Mark Carney began his day with a meeting with NATO Secretary-General Mark Rutte.\n\n"
+        "President Donald Trump is expected to meet Ukraine's Volodymyr Zelensky at the US ambassador's "
+        "residence in Rome."
+    )
+    rutte, zelensky = rules(text, dt.date(2025, 6, 17)).meetings
+    assert (rutte.date.start, rutte.status) == (dt.date(2025, 6, 17), "held")
+    assert (zelensky.location.city, zelensky.location.country) == ("Rome", "Italy")
+    assert {p.name for p in zelensky.participants} == {"Donald Trump", "Volodymyr Zelenskyy"}
+
+
+def test_the_dateline_city_places_only_the_meetings_of_the_day_it_was_filed() -> None:
+    text = (
+        "WASHINGTON — President Donald Trump said on Thursday he will meet President Vladimir Putin in "
+        "Budapest, Hungary, for talks.\n\nTrump and Putin met in Alaska in August, but no deal was reached."
+    )
+    meetings = rules(text, dt.date(2025, 10, 17)).meetings
+    alaska = next(m for m in meetings if m.date.start == dt.date(2025, 8, 1))
+    assert alaska.location.city != "Washington"
+    budapest = next(m for m in meetings if m.location.city == "Budapest")
+    assert budapest.location.country == "Hungary" and budapest.status == "announced"
