@@ -329,7 +329,11 @@ def _definite(prepared: PreparedArticle, fact: MentionFacts) -> bool:
     m = fact.mention
     if len(m.text.split()) > 1 or is_verb(m.text) or _own_series(prepared, fact):
         return False
-    if fact.dates and _best_date(prepared, [fact], None).precision not in ("month", "year"):
+    if (
+        fact.dates
+        and m.kind not in ("summit", "conference")
+        and _best_date(prepared, [fact], None).precision not in ("month", "year")
+    ):
         return False  # "this year's summit" may still be the one named before; "Monday's talks" not
     return _DEFINITE.search(prepared.article.text, max(0, m.start - 20), m.start) is not None
 
@@ -363,7 +367,13 @@ def _disjoint(prepared: PreparedArticle, mine: list[MentionFacts], theirs: list[
     a, b = _best_date(prepared, mine, hint), _best_date(prepared, theirs, hint)
     if a.start is None or b.start is None:
         return False
-    return a.start > (b.end or b.start) or (a.end or a.start) < b.start
+    # A summit or conference runs over days: "at the summit" on Monday is the summit named for Tuesday.
+    lasting = {f.mention.kind for f in (*mine, *theirs)} & {"summit", "conference"}
+    slack = dt.timedelta(days=_SUMMIT_DAYS if lasting else 0)
+    return a.start > (b.end or b.start) + slack or (a.end or a.start) + slack < b.start
+
+
+_SUMMIT_DAYS = 2
 
 
 def _elsewhere(mine: list[MentionFacts], theirs: list[MentionFacts]) -> bool:
@@ -826,8 +836,11 @@ def counterparts(prepared: PreparedArticle, fact: MentionFacts, people: list[Per
     if listed is None or not (several or m.kind in ("bilateral_meeting", "phone_call")):
         return []
     phrase = listed.group("list")
+    # The list ends where its clause does: "with Putin of Russia, and it was a very productive one,” Trump
+    # said" names one counterpart.
     phrase = re.split(
-        r"\s+(?:on|at|in|during|ahead of|after|before|to)\s+(?:the\s+)?(?:sidelines|margins)|\s+[—–]\s+",
+        r"\s+(?:on|at|in|during|ahead of|after|before|to)\s+(?:the\s+)?(?:sidelines|margins)|\s+[—–]\s+|[”\"]"
+        r"|,?\s+(?:and|but|while|as)\s+(?:it|he|she|they|we|I|this|that|there)\b",
         phrase,
     )[0]
     before = text[fact.sentence.start : m.start]
