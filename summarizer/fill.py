@@ -157,6 +157,12 @@ def _places_it(mention: Mention, sentence: Sentence, place: tuple[int, int]) -> 
     return place[1] > start or is_verb(mention.text)
 
 
+def _hosts(mention: Mention) -> bool:
+    """Whether a mention can name an event others are held beside: a summit, a conference, a ceremony or
+    a named gathering, not a bare "the meeting" ("during a break in the meeting" is the same meeting)."""
+    return mention.kind is not None or any(w[:1].isupper() for w in mention.text.split()[:-1])
+
+
 def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
     """Date phrases and places of every sentence given to the nearest mention in it; host events linked."""
     by_sentence: dict[int, list[Mention]] = {}
@@ -200,7 +206,7 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
             # "On the sidelines of the summit in the UK, a meeting of the coalition will take place".
             prev = mentions[j - 1]
             lead = prepared.article.text[sentence.start : prev.start]
-            if _FRONTED_BESIDE.search(lead) and facts[prev.id].host is None:
+            if _FRONTED_BESIDE.search(lead) and facts[prev.id].host is None and _hosts(prev):
                 facts[m.id].host = prev.id
         for j, m in enumerate(mentions[:-1]):
             nxt = mentions[j + 1]
@@ -210,6 +216,7 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
                 beside
                 and nxt.start - (m.end + beside.end()) <= _HOST_REACH
                 and _SHARES_DATE.search(beside.group())
+                and _hosts(nxt)
             ):
                 facts[m.id].host = nxt.id
                 facts[m.id].dates_host = _DURING.search(beside.group()) is not None

@@ -522,7 +522,12 @@ def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
 
 
 def _merge_duplicates(
-    records: list[MeetingRecord], prefix: str, warnings: list[str], *, same_event: bool
+    records: list[MeetingRecord],
+    prefix: str,
+    warnings: list[str],
+    *,
+    same_event: bool,
+    apart: AbstractSet[tuple[int, int]] = frozenset(),
 ) -> tuple[list[MeetingRecord], dict[int, int]]:
     """One article's records with the ones that repeat an earlier one merged into it, and where each went.
 
@@ -539,7 +544,8 @@ def _merge_duplicates(
                 (
                     j
                     for j, kept in enumerate(meetings)
-                    if _split_detail(kept, record) or (same_event and _same_event(kept, record))
+                    if not any((n, m) in apart for m, at in index_of.items() if at == j)
+                    and (_split_detail(kept, record) or (same_event and _same_event(kept, record)))
                 ),
                 None,
             )
@@ -751,14 +757,17 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
             records[n] = build_record(
                 prepared, label, fs, None, people, year_hint, sides_of.get(n), side_date=dated
             )
-    meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=True)
-    # A meeting held beside another ("bilateral meetings during the SCO summit") never refers back to it.
-    apart = {
-        (index_of[n], index_of[group_of[f.host]])
+    # A meeting held beside another ("bilateral meetings during the SCO summit", "on the sidelines of the
+    # summit in the UK, a meeting of the coalition") is never the same as it, nor refers back to it.
+    beside = {
+        pair
         for n, (_, fs) in enumerate(chosen)
         for f in fs
         if f.host is not None and f.host in group_of and group_of[f.host] != n
+        for pair in ((n, group_of[f.host]), (group_of[f.host], n))
     }
+    meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=True, apart=beside)
+    apart = {(index_of[a], index_of[b]) for a, b in beside}
     # Nor do the meetings one mention names several of ("meetings with the leaders of Malaysia and Japan"):
     # the mention itself says each is a meeting of its own.
     apart |= {

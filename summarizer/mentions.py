@@ -44,7 +44,9 @@ _NOT_MEETINGS = re.compile(
     r"(?<![\w-])(?:meet(?:s|ing)? (?:the|its|their|our|his|her|a|an|this|these|those|all|every|our) "
     r"(?:\w+ ){0,3}?(?:target|goal|demand|need|requirement|commitment|obligation|deadline|standard|criteria|"
     r"threshold|expectation)s?|met with (?:criticism|silence|resistance|skepticism|scepticism|protests?)|"
-    r"press conference|news conference|conference call|visit(?:s|ed)? to (?:the )?(?:site|page|website))",
+    r"press conference|news conference|conference call|visit(?:s|ed)? to (?:the )?(?:site|page|website)|"
+    # "Its members have not met since March": no meeting, the absence of one.
+    r"(?:(?:have|has|had) not|haven['’]t|hasn['’]t|hadn['’]t|never) (?:\w+ )?met)",
     re.IGNORECASE,
 )
 # Meeting words within this many characters of each other in one sentence are one phrase ("bilateral
