@@ -160,6 +160,8 @@ def _places_it(mention: Mention, sentence: Sentence, place: tuple[int, int]) -> 
 def _hosts(mention: Mention) -> bool:
     """Whether a mention can name an event others are held beside: a summit, a conference, a ceremony or
     a named gathering, not a bare "the meeting" ("during a break in the meeting" is the same meeting)."""
+    if mention.kind in _CALLS:
+        return False  # "the arrangement for the meeting was finalised during a phone call"
     return mention.kind is not None or any(w[:1].isupper() for w in mention.text.split()[:-1])
 
 
@@ -183,7 +185,7 @@ def mention_facts(prepared: PreparedArticle) -> dict[int, MentionFacts]:
         for (start, end), i in zip(phrases, nearest(phrases, targets), strict=True):
             if sentence.text[end : end + 2] in ("'s", "’s"):
                 # "today's meeting", "Thursday's talks": the date belongs to the noun after it.
-                i = next((j for j, t in enumerate(targets) if t[0] >= end), i)
+                i = next((j for j, t in enumerate(targets) if t[1] > end), i)
             if _dates_it(mentions[i], sentence, (start, end)):
                 facts[mentions[i].id].dates.append((sentence.start + start, sentence.start + end))
         places = [
