@@ -730,9 +730,14 @@ def _occurrences(phrase: str, text: str) -> list[tuple[int, int]]:
 
 
 def _resolve(
-    phrase: str | None, published: dt.date | None, context: str | None, year_hint: int | None
+    phrase: str | None,
+    published: dt.date | None,
+    context: str | None,
+    year_hint: int | None,
+    at: int | None = None,
 ) -> tuple[DateSpec, bool]:
-    """The DateSpec, and whether its year came from the year hint."""
+    """The DateSpec, and whether its year came from the year hint (`at`: where in `context` the phrase
+    is, when the caller knows)."""
     unknown = DateSpec(text=phrase, precision="unknown")
     if not phrase or not phrase.strip():
         return unknown, False
@@ -741,6 +746,8 @@ def _resolve(
     found = False
     if context:
         spans = _occurrences(phrase, context)
+        if at is not None:
+            spans = [span for span in spans if span[0] == at] or spans
         hits = _scan(context) if spans else []  # once, however often the phrase occurs
         outcomes = {_resolve_span(context, span, anchor, None, hits) for span in spans}
         # Occurring twice with different readings, the phrase cannot say which one the model meant.
@@ -774,14 +781,17 @@ def resolve_date(
     *,
     context: str | None = None,
     year_hint: int | None = None,
+    at: int | None = None,
 ) -> DateSpec:
     """Resolve a date phrase as written against the publication date; never guesses (see module doc).
 
     `context` is the sentence around the phrase: it supplies the tense and any words that complete
     the phrase ("Next week, on Thursday" for the phrase "Thursday"). `year_hint` is used only when
-    `published` is None, for dates written without a year.
+    `published` is None, for dates written without a year. `at`, where the phrase starts in `context`
+    when the caller knows, tells two occurrences apart ("On Tuesday, I had a call … and we agreed to
+    meet next Tuesday"); without it such a phrase is unknown rather than guessed.
     """
-    return _resolve(phrase, published, context, year_hint)[0]
+    return _resolve(phrase, published, context, year_hint, at)[0]
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -408,9 +408,14 @@ def _antecedent(prepared: PreparedArticle, proposals: list[Proposal], fact: Ment
         kinds = {f.mention.kind for f in kept.facts}
         if mention.kind is not None and mention.kind in kinds:
             return i
+        if mention.kind is None and kinds and kinds <= _CALLS and not _TALK.search(mention.text):
+            continue  # "a wasted meeting" is no later word for the phone call that agreed on it
         if fallback is None and (mention.text.casefold() in ANAPHORS or _compatible(mention.kind, kinds)):
             fallback = i
     return fallback
+
+
+_TALK = re.compile(r"talk|conversation|spoke|discuss", re.IGNORECASE)
 
 
 def _counterpart_names(prepared: PreparedArticle, fact: MentionFacts) -> set[str]:
@@ -528,7 +533,11 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
     for fact in facts:
         for start, end in fact.dates:
             spec = resolve_date(
-                text[start:end], prepared.article.published, context=fact.sentence.text, year_hint=year_hint
+                text[start:end],
+                prepared.article.published,
+                context=fact.sentence.text,
+                year_hint=year_hint,
+                at=start - fact.sentence.start,
             )
             if _WIDTH[spec.precision] < _WIDTH[best.precision]:
                 best = spec

@@ -580,3 +580,13 @@ def test_year_hint_is_the_latest_full_date_year() -> None:
 )
 def test_format_date(spec: DateSpec, text: str) -> None:
     assert format_date(spec) == text
+
+
+def test_a_phrase_written_twice_in_its_sentence_resolves_where_the_caller_says_it_is() -> None:
+    sentence = "On Tuesday, I had a very constructive call with Trump, and we agreed to meet next Tuesday."
+    published = dt.date(2025, 5, 2)  # a Friday
+    assert resolve_date("Tuesday", published, context=sentence).precision == "unknown"  # which one?
+    first = resolve_date("Tuesday", published, context=sentence, at=sentence.index("Tuesday"))
+    assert (first.start, first.precision) == (dt.date(2025, 4, 29), "day")
+    second = resolve_date("Tuesday", published, context=sentence, at=sentence.rindex("Tuesday"))
+    assert second.start == dt.date(2025, 5, 6)
