@@ -36,7 +36,7 @@ from .names import (
 # A place says where a meeting is when a locative word stands before it ("in Rome", "at the White House",
 # "a visit to China", "the Saudi city of Jeddah") or when it names the meeting ("the Busan summit").
 _LOCATIVE = re.compile(
-    r"(?:\b(?:in|at|to|near|outside|inside|hosts?|hosted|city of|resort of|town of)"
+    r"(?:\b(?:in|at|to|near|outside|inside|hosts?|hosted|city of|resort of|town of|capital(?: city)?(?: of)?)"
     r"(?:\s+(?:the|Egypt's|\w+['’]s))?(?:\s+[A-Z][\w-]*){0,3}\s*)\Z"
 )
 
@@ -356,12 +356,17 @@ def _compatible(kind: MeetingType | None, kinds: set[MeetingType | None]) -> boo
     """Whether a bare mention of this kind can refer back to a meeting of these kinds: "the summit" to a
     summit, "the meeting" or "the talks" to anything but a summit or conference."""
     specific = {k for k in kinds if k is not None}
+    if kind is None and specific == {"other"} and None not in kinds:
+        return False  # "the meeting" is not the funeral it was held during
     if kind is None:
         # "the talks" may be a summit the article has also called a meeting ("a meeting of the coalition"
         # … "a summit of the coalition"), not one it only ever called a summit.
         return not specific & {"summit", "conference"} or None in kinds
     if kind in _CALLS:
         return kind in specific  # "a call with Trump" is no later word for the meeting with him
+    if kind == "other" or specific == {"other"}:
+        # A funeral or ceremony is no later word for a meeting held during it, nor the reverse.
+        return kind == "other" and "other" in specific
     return not specific or kind in specific
 
 
@@ -582,13 +587,17 @@ _ROLE = (
     r"(?:President|Prime Minister|Premier|Chancellor|Minister|Secretary(?:[- ]General)?|Secretary of State|"
     r"King|Queen|Prince|Emir|Sheikh|Pope|Envoy|envoy|Ambassador|ambassador|Commissioner|Chair(?:man|woman)?|"
     r"Leader|leader|Governor|Senator|Mayor|Spokesperson|spokesperson|Spokesman|spokesman|Adviser|adviser|"
-    r"Advisor|Head|head|Director|director|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir|Dame|Lord|General|Gen\.)"
+    r"Advisor|Head|head|Director|director|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir|Dame|Lord|General|Gen\.|"
+    r"counterpart|president|prime minister|chancellor)"
 )
 _CAP = r"[A-ZÀ-Þ][\w'’.-]*"
 _PARTICLE = r"(?:von|van|der|den|de|da|di|du|al|bin|ter|la|le)"
 _FULL = rf"{_CAP}(?:[ \t]+(?:{_PARTICLE}[ \t]+)?{_CAP}){{1,2}}"  # a name does not run over a line break
 _ROLE_NAME = re.compile(
-    rf"(?:(?P<nat>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|U\.S\.|US|UK|EU|UN|NATO)\s+)?(?P<role>{_ROLE})\s+(?P<name>{_FULL})"
+    rf"(?:(?P<nat>[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|U\.S\.|US|UK|EU|UN|NATO)\s+)?(?P<role>{_ROLE})"
+    # "his Turkish counterpart Recep Tayyip Erdoğan", "United States president, Donald Trump,", "his
+    # counterpart from Ukraine, Volodymyr Zelensky"
+    rf"(?:\s+from\s+[A-Z][a-z]+)?(?:,\s+|\s+)(?P<name>{_FULL})"
 )
 _ROLE_ONLY_WORDS = frozenset({"the", "a", "an", "of"})
 
