@@ -628,14 +628,16 @@ def _scan(text: str) -> list[_Hit]:
     return sorted(chosen, key=lambda h: h.start)
 
 
-_WHEN_AFTER = re.compile(r",?\s+when\b")
+_WHEN_AFTER = re.compile(r",?\s+when\b|\s+in\s+[A-Z]")
 
 
 def _hedged(text: str, hit: _Hit) -> bool:
     if _POSSESSIVE_AFTER.match(text[hit.end :]):
         return False  # "before Thursday's summit" dates the summit, it does not hedge it
     if _WHEN_AFTER.match(text[hit.end :]):
-        return False  # "since 2019, when they last met": the when-clause happens at that date
+        # "since 2019, when they last met", "their first meeting since October 2024 in Kazan": the date of
+        # the earlier meeting, not a bound.
+        return False
     return bool(_HEDGE_BEFORE.search(text[max(0, hit.start - 40) : hit.start]))
 
 

@@ -146,6 +146,10 @@ _VERB_BETWEEN = re.compile(r"\b(?:\w{3,}ed|said|says|told|tells|has|had|have|is|
 
 
 _PLACE_REACH = 80
+_OTHER_VERB = re.compile(
+    r"\b(?!(?:held|hosted|scheduled|planned|slated|organi[sz]ed|convened|located|staged|based|expected|"
+    r"attended|called|dubbed|set|due|opened|closed|launched)\b)\w{3,}ed\b|\b(?:killed|hit|struck|said|says|told)\b"
+)
 
 
 def _places_it(mention: Mention, sentence: Sentence, place: tuple[int, int]) -> bool:
@@ -153,7 +157,10 @@ def _places_it(mention: Mention, sentence: Sentence, place: tuple[int, int]) -> 
     clause; not one that only says where someone stands ("some in Kyiv are unsure if … the summit")."""
     start, end = mention.start - sentence.start, mention.end - sentence.start
     if place[0] >= end:
-        return place[0] - end <= _PLACE_REACH or is_verb(mention.text)
+        if is_verb(mention.text):
+            return True
+        # "the attack during the G7 summit killed 24 civilians in Kyiv": another verb's place.
+        return place[0] - end <= _PLACE_REACH and not _OTHER_VERB.search(sentence.text, end, place[0])
     return place[1] > start or is_verb(mention.text)
 
 
