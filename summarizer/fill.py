@@ -825,6 +825,8 @@ def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
     kind = most_specific([f.mention.kind for f in proposal.facts])
     if kind is not None:
         return kind
+    if any(_collective(prepared, f) for f in proposal.facts):
+        return "summit"  # "the alliance, which is set to meet next week": its leaders' summit
     if any(_own_series(prepared, f) for f in proposal.facts):
         return "multilateral_meeting"  # a meeting of a format ("of the coalition of the willing")
     return (
@@ -832,6 +834,23 @@ def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
         if any(_MANY.search(f.mention.text) for f in proposal.facts)
         else "bilateral_meeting"
     )
+
+
+# A group of countries as the subject of a meeting verb: "the alliance, which is set to meet next week",
+# "BRICS leaders will gather": a summit (tests/gold/CONVENTIONS.md: heads of three or more countries).
+_COLLECTIVE = re.compile(
+    r"\b(?:the|its|an?)\s+(?:\w+\s+)?(?:alliance|bloc|grouping|coalition|leaders|heads of state)\b"
+    r"(?:,?\s+(?:which|that|who)\b)?[^.;:,]{0,30}\Z",
+    re.IGNORECASE,
+)
+
+
+def _collective(prepared: PreparedArticle, fact: MentionFacts) -> bool:
+    m = fact.mention
+    if not is_verb(m.text):
+        return False
+    before = prepared.article.text[max(fact.sentence.start, m.start - 60) : m.start]
+    return _COLLECTIVE.search(before) is not None
 
 
 _MANY = re.compile(r"gather|convene|leaders|ministerial|forum", re.IGNORECASE)
@@ -939,6 +958,8 @@ def build_record(
     else:
         participants = _participants(people, (s.text for s in sentences))
     kind = _meeting_type(label, facts, len(participants))
+    if kind in ("bilateral_meeting", "multilateral_meeting") and any(_collective(prepared, f) for f in facts):
+        kind = "summit"  # the group's own meeting, whoever else the sentence names
     series = _series(prepared, facts)
     return MeetingRecord(
         title=_title(series, kind, participants, place, {p.name: p.surname for p in people})
