@@ -348,3 +348,41 @@ def test_the_dateline_city_places_only_the_meetings_of_the_day_it_was_filed() ->
     assert alaska.location.city != "Washington"
     budapest = next(m for m in meetings if m.location.city == "Budapest")
     assert budapest.location.country == "Hungary" and budapest.status == "announced"
+
+
+def test_a_funeral_is_not_the_meeting_held_during_it() -> None:
+    text = (
+        "United States president, Donald Trump, and his counterpart from Ukraine, Volodymyr Zelensky held a "
+        "brief meeting on Saturday during the funeral of Pope Francis.\n\n"
+        "Dozens of leaders attended the funeral at St Peter's Basilica."
+    )
+    meetings = rules(text, dt.date(2025, 4, 26)).meetings
+    meeting = next(m for m in meetings if m.meeting_type == "bilateral_meeting")
+    assert {p.name for p in meeting.participants} == {"Donald Trump", "Volodymyr Zelenskyy"}
+    assert (meeting.date.start, meeting.status) == (dt.date(2025, 4, 26), "held")
+    assert [m.meeting_type for m in meetings].count("other") == 1  # the funeral, apart
+
+
+def test_the_place_of_another_verb_and_the_date_of_an_earlier_meeting() -> None:
+    text = (
+        "President Volodymyr Zelensky traveled to the G7 summit in Canada on June 17.\n\n"
+        "The Russian attack that occurred during the G7 summit killed 24 civilians in Kyiv.\n\n"
+        "Prime Minister Narendra Modi held a meeting with Chinese President Xi Jinping on Sunday. It was "
+        "their first face-to-face interaction since October 2024 in Kazan."
+    )
+    meetings = rules(text, dt.date(2025, 8, 31)).meetings
+    g7 = [m for m in meetings if m.series == "G7"]
+    assert len(g7) == 1 and g7[0].location.country == "Canada"  # the attack's Kyiv is not the summit's
+    kazan = next(m for m in meetings if m.location.city == "Kazan")
+    assert (kazan.date.start, kazan.date.precision, kazan.status) == (dt.date(2024, 10, 1), "month", "held")
+
+
+def test_a_group_of_countries_that_meets_holds_a_summit() -> None:
+    text = (
+        "Prime Minister Mark Carney thanked NATO Secretary-General Mark Rutte for his leadership of the "
+        "alliance, which is set to meet next week in the Netherlands."
+    )
+    (summit,) = rules(text, dt.date(2025, 6, 17)).meetings
+    assert summit.meeting_type == "summit"
+    assert (summit.location.country, summit.status) == ("Netherlands", "scheduled")
+    assert (summit.date.start, summit.date.precision) == (dt.date(2025, 6, 23), "week")
