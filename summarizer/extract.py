@@ -41,8 +41,9 @@ Answer = LLMExtraction | LLMLabels
 PROMPTS: dict[str, str] = {"labels": "extract", "records": "extract-records"}
 PROMPT_NAME = PROMPTS["labels"]
 # The design that asks no model has no prompt; its version goes into the cache key like a prompt's, and
-# changes whenever the rules change what they produce.
-RULES = Prompt(id="rules", version="1", system="", user="")
+# changes whenever the rules change what they produce (mentions, proposals, filling: `fill`, `mentions`).
+# The labelling design's records are filled by the same rules, so its keys carry this version too.
+RULES = Prompt(id="rules", version="2", system="", user="")
 
 
 def load_design_prompt(extraction: str) -> Prompt:
@@ -69,7 +70,8 @@ def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
     prompt says, the answer schema, model, sampling), so the key cannot drift from the prompt; the same text
     published on two dates is two keys. `config.engine` names the engine behind the endpoint. A chunk that
     sends no request (the rules design, or nothing to label) is keyed by what its result is read from: the
-    design's version, the chunk's text and the publication date.
+    design's version, the chunk's text and the publication date. Records that the rules fill (both the
+    rules and the labelling design) are also keyed by the rules' version, so a changed rule re-reads them.
     """
     bodies: list[object] = []
     for chunk in prepared.chunks:
@@ -80,8 +82,9 @@ def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
         else:
             text = prepared.article.text[chunk.start : chunk.end]
             bodies.append({"design": prompt.key, "published": published_line(prepared), "text": text})
+    rules = RULES.key if prompt is RULES or answer_model(prompt) is LLMLabels else None
     canonical = json.dumps(
-        {"engine": config.engine, "requests": bodies},
+        {"engine": config.engine, "requests": bodies, "rules": rules},
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

@@ -68,6 +68,31 @@ def most_specific(kinds: list[MeetingType | None]) -> MeetingType | None:
     return next((kind for kind in _SPECIFIC if kind in kinds), None)
 
 
+# "to discuss …, possible peace negotiations", "discussions with Putin about Ukraine peace talks": talks
+# that are the subject of a conversation, a process rather than a meeting.
+_TOPIC_BEFORE = re.compile(
+    r"\b(?:discuss(?:ed|es|ing)?|about|regarding)\s+[^.;:!?]{0,90}\Z",
+    re.IGNORECASE,
+)
+_PROCESS_WORDS = re.compile(r"(?:[\w-]+\s+){0,2}(?:talks|negotiations?)", re.IGNORECASE)
+
+
+# … unless a verb in between makes them happen: "discussed the ceasefire and agreed to hold talks".
+_HELD_BEFORE = re.compile(
+    r"\b(?:will|would|to|are|is|was|were|has|have|had)\s+(?:\w+\s+)?(?:hold|held|start|begin|open|resume)",
+    re.IGNORECASE,
+)
+
+
+def _topic(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 100) : start]
+    return (
+        _PROCESS_WORDS.fullmatch(text[start:end]) is not None
+        and _TOPIC_BEFORE.search(before) is not None
+        and _HELD_BEFORE.search(before) is None
+    )
+
+
 def _spans(sentence: Sentence) -> list[tuple[int, int, MeetingType | None]]:
     """(start, end, kind) of the meeting words in one sentence, relative to the sentence, joined up."""
     text = sentence.text
@@ -87,7 +112,8 @@ def _spans(sentence: Sentence) -> list[tuple[int, int, MeetingType | None]]:
             joined[-1] = (joined[-1][0], end, [*joined[-1][2], kind])
         else:
             joined.append((start, end, [kind]))
-    return [(_modifiers(text, s), e, most_specific(kinds)) for s, e, kinds in joined]
+    spans = [(_modifiers(text, s), e, most_specific(kinds)) for s, e, kinds in joined]
+    return [(s, e, k) for s, e, k in spans if not _topic(text, s, e)]
 
 
 # Meeting words that are verbs (after the name of their subject, if any): they take any date of their clause.

@@ -386,3 +386,12 @@ def test_a_group_of_countries_that_meets_holds_a_summit() -> None:
     assert summit.meeting_type == "summit"
     assert (summit.location.country, summit.status) == ("Netherlands", "scheduled")
     assert (summit.date.start, summit.date.precision) == (dt.date(2025, 6, 23), "week")
+
+
+def test_talks_that_are_the_subject_of_a_conversation_are_no_meeting() -> None:
+    assert mentions_of(
+        "Leaders gathered in Paris to discuss transatlantic relations and possible peace negotiations. "
+        "Trump initiated direct discussions with Putin about Ukraine peace talks."
+    ) == [("Leaders gathered", None)]
+    # … but talks someone agrees to hold are a meeting.
+    assert ("talks", None) in mentions_of("They discussed the ceasefire and agreed to hold talks in Riyadh.")
