@@ -450,7 +450,13 @@ def _same_sideline(
             if other.host is None or other.sentence.id == fact.sentence.id:
                 continue
             theirs = host_proposal.get(other.host)
-            if theirs is None or theirs != mine or not _compatible(fact.mention.kind, {other.mention.kind}):
+            same_host = theirs is not None and theirs == mine
+            if not same_host and fact.host is not None:
+                # The host may not be placed yet ("a meeting … at the G7 summit" before "G7 summit" is read):
+                # one series names one host.
+                a, b = _own_series(prepared, facts[fact.host]), _own_series(prepared, facts[other.host])
+                same_host = a is not None and a == b
+            if not same_host or not _compatible(fact.mention.kind, {other.mention.kind}):
                 continue
             seen = _counterpart_names(prepared, other)
             if names and seen and not names & seen:
@@ -551,8 +557,10 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
                 year_hint=year_hint,
                 at=start - fact.sentence.start,
             )
-            if _WIDTH[spec.precision] < _WIDTH[best.precision]:
+            if _WIDTH[spec.precision] < _WIDTH[best.precision] and not _approximates(spec, best):
                 best = spec
+            elif best.precision != "unknown" and _approximates(best, spec):
+                best = spec  # "15-17 June 2025" over "in 10 days' time", whichever comes first
     if best.text:
         best = best.model_copy(update={"text": best.text.rstrip(".")})
     if best.precision == "unknown" and prepared.article.published is not None:
@@ -564,9 +572,29 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
     return best
 
 
+_CALENDAR = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b\d{1,2}[./-]\d{1,2}\b|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def _approximates(relative: DateSpec, calendar: DateSpec) -> bool:
+    """Whether a relative date ("in 10 days") only approximates a calendar date that contains it ("15-17
+    June 2025"): then the calendar date is the meeting's."""
+    if relative.start is None or calendar.start is None or calendar.precision not in ("range", "week"):
+        return False
+    if _CALENDAR.search(relative.text or "") or not _CALENDAR.search(calendar.text or ""):
+        return False
+    return calendar.start <= relative.start and (relative.end or relative.start) <= (
+        calendar.end or calendar.start
+    )
+
+
 _UNDER_WAY = re.compile(
     r"\b(?:has|have) (?:begun|started|opened|kicked off)\b"
+    # (not "which is taking place in 10 days' time")
     r"|\b(?:is|are) (?:under ?way|taking place|being held)\b"
+    r"(?!\s+(?:in\s+\d|in\s+\w+\s+(?:days|weeks)|next|later|tomorrow|on\b|from\b|this\s+(?:week|month)))"
     r"|\b(?:starts|begins|opens|kicks off|gets under ?way) (?:today|in|at|on)\b"
     r"|\b(?:began|started|opened) (?:his|her|their|the) day with\b",
     re.IGNORECASE,

@@ -395,3 +395,23 @@ def test_talks_that_are_the_subject_of_a_conversation_are_no_meeting() -> None:
     ) == [("Leaders gathered", None)]
     # … but talks someone agrees to hold are a meeting.
     assert ("talks", None) in mentions_of("They discussed the ceasefire and agreed to hold talks in Riyadh.")
+
+
+def test_a_summits_calendar_dates_over_an_approximate_relative_one_and_one_sideline_meeting() -> None:
+    text = (
+        "Kyiv is working to arrange a meeting between President Volodymyr Zelenskyy and US President "
+        "Donald Trump on the sidelines of the G7 summit, which is set to take place in Canada on 15-17 June "
+        "2025.\n\n"
+        "The visit prepared a potential meeting between Zelenskyy and Trump at the G7 summit.\n\n"
+        '"It will be a meeting on the sidelines of the G7 summit in Canada, which is taking place in 10 '
+        "days' time,\" Yermak said."
+    )
+    meetings = rules(text, dt.date(2025, 6, 6)).meetings
+    (summit,) = [m for m in meetings if m.series == "G7"]
+    assert (summit.date.start, summit.date.end, summit.date.precision) == (
+        dt.date(2025, 6, 15),
+        dt.date(2025, 6, 17),
+        "range",
+    )
+    (meeting,) = [m for m in meetings if m.meeting_type == "bilateral_meeting"]  # one, named three times
+    assert meeting.status == "announced" and meeting.date.start == dt.date(2025, 6, 15)  # not "under way"
