@@ -565,11 +565,15 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
         best = best.model_copy(update={"text": best.text.rstrip(".")})
     if best.precision == "unknown" and prepared.article.published is not None:
         for fact in facts:
-            if _UNDER_WAY.search(fact.sentence.text):
-                # "A meeting of the coalition has begun in Paris": under way on the publication day.
+            if _UNDER_WAY.search(fact.sentence.text) or _ARRIVED.search(fact.sentence.text):
+                # "A meeting of the coalition has begun in Paris": under way on the publication day; "Trump,
+                # who has arrived in Rome …, intends to hold meetings with …": meetings of his stay, today.
                 day = prepared.article.published
                 return DateSpec(start=day, end=day, text=None, precision="day")
     return best
+
+
+_ARRIVED = re.compile(r"\b(?:has|have) (?:just )?arrived in\b", re.IGNORECASE)
 
 
 _CALENDAR = re.compile(
@@ -851,6 +855,10 @@ def _series(prepared: PreparedArticle, facts: list[MentionFacts]) -> str | None:
 def default_label(prepared: PreparedArticle, proposal: Proposal) -> Label:
     """The label the mentions' own words give a proposal, for the design that asks no model."""
     kind = most_specific([f.mention.kind for f in proposal.facts])
+    if kind == "other":
+        # A funeral, inauguration or ceremony is where leaders meet, not a meeting itself
+        # (tests/gold/CONVENTIONS.md lists them as optional); the meetings held at it are recorded.
+        return "none"
     if kind is not None:
         return kind
     if any(_collective(prepared, f) for f in proposal.facts):
