@@ -6,7 +6,6 @@ import datetime as dt
 import html
 import json
 import re
-import time
 from html.parser import HTMLParser
 from typing import ClassVar
 
@@ -688,7 +687,8 @@ def test_date_formats_for_every_precision() -> None:
         assert f"- **Date:** {expected}" in md
 
 
-def test_thousand_meetings_render_fast(doc: MeetingsDocument) -> None:
+def test_a_thousand_meetings_all_render(doc: MeetingsDocument) -> None:
+    # How fast is bench/render_scale.py's figure (docs/BENCHMARKS.md), not a timed test on a shared machine.
     base = doc.meetings[3]
     many = [
         base.model_copy(
@@ -701,13 +701,10 @@ def test_thousand_meetings_render_fast(doc: MeetingsDocument) -> None:
         for i in range(1000)
     ]
     big = doc.model_copy(update={"meetings": many + doc.meetings})
-    render_html(big)  # warm the template cache
-    began = time.perf_counter()
     page = render_html(big)
     md = render_markdown(big)
-    elapsed = time.perf_counter() - began
     assert page.count('class="meeting status-') == 1004 and md.count("\n### M") == 1004
-    assert elapsed < 1.5, f"rendering 1,004 meetings twice took {elapsed:.2f}s"
+    assert "Meeting 999" in page and "Meeting 999" in md
 
 
 def test_unknown_precision_is_date_unknown_even_with_a_start(doc: MeetingsDocument) -> None:
