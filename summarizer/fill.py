@@ -576,6 +576,19 @@ def _best_date(prepared: PreparedArticle, facts: Iterable[MentionFacts], year_hi
 _ARRIVED = re.compile(r"\b(?:has|have) (?:just )?arrived in\b", re.IGNORECASE)
 
 
+def _arrival_place(facts: Iterable[MentionFacts]) -> Location | None:
+    """Where the sentence says someone has arrived ("Trump, who has arrived in Rome, intends to hold
+    meetings …"): the place of the meetings of that stay."""
+    for fact in facts:
+        arrived = _ARRIVED.search(fact.sentence.text)
+        if arrived is None:
+            continue
+        for start, _, city, country in places_in_text(fact.sentence.text):
+            if 0 <= start - arrived.end() <= 2:
+                return Location(city=city, country=country)
+    return None
+
+
 _CALENDAR = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\b|\b\d{1,2}[./-]\d{1,2}\b|\b(?:19|20)\d\d\b",
     re.IGNORECASE,
@@ -970,6 +983,8 @@ def build_record(
         # "met on Sunday on the sidelines of the SCO summit": the summit was on that day too.
         date = side_date.model_copy(update={"text": None})
     place = _best_place(facts)
+    if not (place.city or place.country):
+        place = _arrival_place(facts) or place
     if host is not None:
         # A meeting held beside or during another, with no date or place of its own, takes the host's.
         if date.precision == "unknown" and host.date.precision != "unknown":

@@ -427,3 +427,4 @@ def test_meetings_of_a_leaders_stay_are_dated_the_day_he_has_arrived() -> None:
     meetings = rules(text, dt.date(2025, 4, 26)).meetings
     assert sorted(m.title for m in meetings) == ["Trump–Meloni meeting", "Trump–Starmer meeting"]
     assert all((m.date.start, m.status) == (dt.date(2025, 4, 26), "announced") for m in meetings)
+    assert all(m.location.city == "Rome" for m in meetings)  # where he is staying
