@@ -425,6 +425,9 @@ def test_meetings_of_a_leaders_stay_are_dated_the_day_he_has_arrived() -> None:
         "Minister Keir Starmer, the newspaper La Repubblica reported on Saturday."
     )
     meetings = rules(text, dt.date(2025, 4, 26)).meetings
-    assert sorted(m.title for m in meetings) == ["Trump–Meloni meeting in Rome", "Trump–Starmer meeting in Rome"]
+    assert sorted(m.title for m in meetings) == [
+        "Trump–Meloni meeting in Rome",
+        "Trump–Starmer meeting in Rome",
+    ]
     assert all((m.date.start, m.status) == (dt.date(2025, 4, 26), "announced") for m in meetings)
     assert all(m.location.city == "Rome" for m in meetings)  # where he is staying
