@@ -36,7 +36,7 @@ ENGINES: dict[str, str] = {
 def _engine_identity(backend: Backend) -> str:
     """ENGINES[backend]; for the embedded model the engine's version and sampling too (no engine import)."""
     if backend == "local":
-        from .local import engine_identity
+        from .llm.local import engine_identity
 
         return engine_identity()
     return ENGINES[backend]

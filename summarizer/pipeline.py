@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from .config import Config
 from .consolidate import consolidate
 from .errors import SummarizerError, redact
-from .extract import (
+from .extract.article import (
     RULES,
     Answer,
     answer_model,
@@ -24,7 +24,7 @@ from .extract import (
     load_design_prompt,
     schema_version,
 )
-from .llm import LLM, Spend
+from .llm.client import LLM, Spend
 from .models import (
     Article,
     ArticleExtraction,
@@ -99,7 +99,7 @@ def _ref(article: Article) -> ArticleRef:
 async def open_llm(config: Config, *, http_client: httpx2.AsyncClient | None = None) -> AsyncIterator[LLM]:
     """The model client for this config, starting the embedded local server when it is the backend."""
     if config.backend == "local":
-        from .local import LocalServer
+        from .llm.local import LocalServer
 
         with LocalServer(config) as server:
             # The embedded server answers one request at a time; queueing more at it only slows it down
@@ -112,7 +112,7 @@ async def open_llm(config: Config, *, http_client: httpx2.AsyncClient | None = N
                 await llm.aclose()
         return
     if config.backend == "replay":
-        from .replay import replay_http_client
+        from .llm.replay import replay_http_client
 
         async with replay_http_client(config) as client:
             # The host is never contacted: the transport answers from the cassettes or raises ReplayMiss.
@@ -336,13 +336,13 @@ async def finish_document(
     lines: list[str] = []
     meetings = None
     if config.judge:
-        from .judge import consolidate_judged
+        from .assist.judge import consolidate_judged
 
         meetings, judged = await consolidate_judged(rows, config, store, http_client=http_client)
         lines.append(judged.line())
     doc = build_document(items, rows, meetings=meetings)
     if config.narrative:
-        from .narrative import add_narratives
+        from .assist.narrative import add_narratives
 
         doc, narrated = await add_narratives(doc, config, store, http_client=http_client)
         lines.append(narrated.line())

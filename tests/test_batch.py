@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import BatchOptions, extract_batch, fingerprint
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.extract.batch import BatchOptions, extract_batch, fingerprint
 from summarizer.models import Article
 from summarizer.pipeline import extract_many, plan_article
 from summarizer.prompting import load_prompt

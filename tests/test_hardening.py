@@ -385,7 +385,7 @@ def test_odd_line_breaks_inside_jsonl_strings_stay_inside_their_record(tmp_path:
 
 
 def test_a_batch_result_file_with_odd_line_breaks_in_a_body_keeps_every_answer() -> None:
-    from summarizer.batch import parse_results
+    from summarizer.extract.batch import parse_results
 
     lines = [
         {"custom_id": f"a|0|{n}", "response": {"status_code": 200, "body": {"text": f"x{ODD_BREAKS}y{n}"}}}

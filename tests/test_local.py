@@ -23,10 +23,10 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel, Field
 
-from summarizer import local
 from summarizer.config import Config, default_cache_dir
 from summarizer.errors import LocalModelError
-from summarizer.local import (
+from summarizer.llm import local
+from summarizer.llm.local import (
     LocalModel,
     LocalServer,
     assemble_from_parts,
@@ -142,7 +142,7 @@ KILLED_MID_COPY = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from summarizer.local import assemble_from_parts
+from summarizer.llm.local import assemble_from_parts
 
 class Stuck(type(Path())):
     def open(self, *args, **kwargs):
@@ -568,7 +568,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from summarizer.config import Config, default_cache_dir
-from summarizer.local import LocalServer
+from summarizer.llm.local import LocalServer
 script = {script!r}
 argv = (lambda port: [script, str(port), "qwen2.5-coder-1.5b", "ok"]) if script else None
 with LocalServer(Config(cache_dir=Path({cache!r})), argv=argv) as server:

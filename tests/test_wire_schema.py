@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.llm import LLM, request_body
+from summarizer.llm.client import LLM, request_body
 from summarizer.models import LLMExtraction
 from summarizer.prompting import load_prompt
 

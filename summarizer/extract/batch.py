@@ -28,21 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .config import Config
-from .errors import ConfigError, LLMError, SummarizerError, public_url, redact
-from .extract import (
-    answer_model,
-    chunk_answer_model,
-    chunk_messages,
-    ground_chunk,
-    join_chunks,
-    load_design_prompt,
-    schema_version,
-)
-from .ground import GroundResult
-from .jsonl import jsonl_lines
-from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
-from .models import (
+from ..config import Config
+from ..errors import ConfigError, LLMError, SummarizerError, public_url, redact
+from ..ground import GroundResult
+from ..jsonl import jsonl_lines
+from ..llm.client import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
+from ..models import (
     Article,
     ArticleExtraction,
     ArticleRef,
@@ -51,10 +42,19 @@ from .models import (
     PreparedArticle,
     Usage,
 )
-from .pipeline import MAX_CHUNK_CHARS, failed_row, plan_article
-from .prepare import prepare
-from .prompting import Prompt
-from .store import BatchItem, BatchRecord, Store
+from ..pipeline import MAX_CHUNK_CHARS, failed_row, plan_article
+from ..prepare import prepare
+from ..prompting import Prompt
+from ..store import BatchItem, BatchRecord, Store
+from .article import (
+    answer_model,
+    chunk_answer_model,
+    chunk_messages,
+    ground_chunk,
+    join_chunks,
+    load_design_prompt,
+    schema_version,
+)
 
 log = logging.getLogger("summarizer")
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
-from .config import Config
-from .errors import LocalModelError
+from ..config import Config
+from ..errors import LocalModelError
 
 log = logging.getLogger("summarizer")
 
@@ -538,7 +538,7 @@ class LocalServer:
         read_end, self._lifeline = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "summarizer.local", str(read_end), *argv(self.port)],
+                [sys.executable, "-m", "summarizer.llm.local", str(read_end), *argv(self.port)],
                 stdin=subprocess.DEVNULL,
                 env=_child_env(),
                 stdout=self._log,
@@ -729,9 +729,9 @@ def serve_foreground(
 
 
 def _child_env() -> dict[str, str]:
-    """The parent's environment, with this package importable so the child can run `-m summarizer.local`."""
+    """The parent's environment, with this package importable for the child's `-m summarizer.llm.local`."""
     env = dict(os.environ)
-    here = str(Path(__file__).resolve().parent.parent)
+    here = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     # llama.cpp's OpenMP workers spin between steps by default: about a fifth faster on an idle machine,
     # but with any other load on a 2-core machine a spinning worker starves its peer and generation slows

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 
 import httpx2
 
-from .config import Config
-from .consolidate import DEFAULT_BAND, consolidate
-from .errors import SummarizerError
-from .llm import LLM
-from .models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
-from .prompting import Prompt, load_prompt
-from .store import Store
+from ..config import Config
+from ..consolidate import DEFAULT_BAND, consolidate
+from ..errors import SummarizerError
+from ..llm.client import LLM
+from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
+from ..prompting import Prompt, load_prompt
+from ..store import Store
 
 log = logging.getLogger("summarizer.judge")
 
@@ -119,7 +119,7 @@ async def consolidate_judged(
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[list[Meeting], JudgeReport]:
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
-    from .pipeline import open_llm
+    from ..pipeline import open_llm
 
     prompt = load_prompt("judge")
     report = JudgeReport()

@@ -13,11 +13,11 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from pydantic import Field, create_model
 
-from .config import Config
-from .fill import chunk_proposals, default_label, render_proposals
-from .ground import GroundResult, fold, ground, ground_labels
-from .llm import LLM, Spend, request_payload
-from .models import (
+from ..config import Config
+from ..fill import chunk_proposals, default_label, render_proposals
+from ..ground import GroundResult, fold, ground, ground_labels
+from ..llm.client import LLM, Spend, request_payload
+from ..models import (
     ArticleExtraction,
     ArticleRef,
     Chunk,
@@ -29,8 +29,8 @@ from .models import (
     PreparedArticle,
     Usage,
 )
-from .prepare import render_numbered
-from .prompting import Prompt, load_prompt
+from ..prepare import render_numbered
+from ..prompting import Prompt, load_prompt
 
 log = logging.getLogger("summarizer")
 

@@ -23,10 +23,10 @@ from instructor.core.exceptions import (
 )
 from pydantic import BaseModel, ValidationError
 
-from .config import Config
-from .errors import LLMError, ReplayMiss, TruncatedOutput, redact
-from .models import BATCH_FINAL_STATES, Usage
-from .prompting import Prompt
+from ..config import Config
+from ..errors import LLMError, ReplayMiss, TruncatedOutput, redact
+from ..models import BATCH_FINAL_STATES, Usage
+from ..prompting import Prompt
 
 log = logging.getLogger("summarizer")
 
