@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from summarizer.api import asummarize
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.extract.rows import Item
 from summarizer.models import ArticleExtraction, Meeting, MeetingsDocument
-from summarizer.pipeline import Item, finish_document
+from summarizer.pipeline import finish_document
 from summarizer.sources import load_inputs
 from summarizer.store import Store
 

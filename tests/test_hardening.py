@@ -577,8 +577,8 @@ def test_a_template_that_is_not_utf8_is_a_one_line_error(tmp_path: Path, meeting
 
 def test_the_cache_key_follows_every_part_of_the_request_and_the_engine() -> None:
     from summarizer.config import Config
+    from summarizer.extract.rows import plan_article
     from summarizer.models import Article
-    from summarizer.pipeline import plan_article
     from summarizer.prompting import load_prompt
 
     def key(article: Article, config: Config) -> str:

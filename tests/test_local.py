@@ -749,7 +749,7 @@ def test_the_embedded_server_gets_one_request_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """It answers one at a time; requests queued at it only slow it down (BENCHMARKS: 147 s vs 127 s)."""
-    from summarizer.pipeline import open_llm
+    from summarizer.llm.backends import open_llm
 
     class Started:
         base_url, model = "http://127.0.0.1:9/v1", "qwen2.5-coder-1.5b"

@@ -21,16 +21,19 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
 
 from ..config import Config
 from ..consolidate import DEFAULT_BAND, consolidate
 from ..errors import SummarizerError
-from ..llm.client import LLM
 from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
 from ..prompting import Prompt, load_prompt
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..llm.client import LLM
 
 log = logging.getLogger("summarizer.judge")
 
@@ -119,7 +122,7 @@ async def consolidate_judged(
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[list[Meeting], JudgeReport]:
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
-    from ..pipeline import open_llm
+    from ..llm.backends import open_llm
 
     prompt = load_prompt("judge")
     report = JudgeReport()

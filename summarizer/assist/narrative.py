@@ -15,17 +15,20 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
 
 from ..config import Config
 from ..errors import SummarizerError
-from ..llm.client import LLM
 from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
 from ..names import fold
 from ..prompting import Prompt, load_prompt
 from ..render import meeting_facts
 from ..store import Store
+
+if TYPE_CHECKING:
+    from ..llm.client import LLM
 
 log = logging.getLogger("summarizer.narrative")
 
@@ -90,7 +93,7 @@ async def add_narratives(
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[MeetingsDocument, NarrativeReport]:
     """The document with a `narrative` on every meeting the model (or the store) could write one for."""
-    from ..pipeline import open_llm
+    from ..llm.backends import open_llm
 
     prompt = load_prompt("narrative")
     report = NarrativeReport(meetings=len(doc.meetings))

@@ -16,7 +16,7 @@ import typer
 if TYPE_CHECKING:
     from ..config import Config
     from ..extract.batch import BatchOptions
-    from ..llm.client import BatchInfo
+    from ..llm.batch import BatchInfo
     from ..models import ArticleExtraction, MeetingsDocument
     from ..sources.fetch import WebOptions
 
@@ -217,7 +217,8 @@ def _extract(
     inputs: Sequence[str], config: Config, batch: BatchOptions | None = None, web: WebOptions | None = None
 ) -> tuple[list[Any], list[ArticleExtraction]]:
     """Load and extract; ([], []) when the inputs were feeds with nothing new (said on stderr)."""
-    from ..pipeline import RunSummary, extract_many
+    from ..extract.online import extract_many
+    from ..pipeline import RunSummary
     from ..sources import aread_inputs
     from ..store import Store
     from .progress import Reporter
@@ -283,7 +284,7 @@ def _batch_options(
 
 
 def summary_line(summary: Any, config: Config) -> str:
-    from ..pipeline import cost_usd
+    from ..llm.prices import cost_usd
 
     usage = summary.usage
     parts = [
@@ -465,13 +466,12 @@ def consolidate_cmd(
     _setup_logging(verbose)
 
     def body() -> int:
-        from ..consolidate import consolidate
-        from ..models import MeetingsDocument, SourceArticle
+        from ..pipeline import build_document
         from ..render import render_json
 
         _check_outputs(None, [out])
         rows = read_extractions(files)
-        articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
+        meetings = None
         if judge:
             from ..assist.judge import consolidate_judged
             from ..store import Store
@@ -483,9 +483,7 @@ def consolidate_cmd(
             with Store(config.store_path) as st:
                 meetings, report = asyncio.run(consolidate_judged(rows, config, st))
             typer.echo(f"summarizer: {report.line()}", err=True)
-        else:
-            meetings = consolidate(rows)
-        doc = MeetingsDocument(meetings=meetings, articles=articles)
+        doc = build_document(None, rows, meetings=meetings)
         write_atomic(out, render_json(doc))
         typer.echo(
             f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True
