@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel, Field
 
+from summarizer import engine
 from summarizer.config import Config, default_cache_dir
 from summarizer.errors import LocalModelError
 from summarizer.llm import local
@@ -310,7 +311,7 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
         tmp_path / "models" / "tiny.gguf"
     )
     assert before["local_model_state"] == "not assembled; all 2 parts installed (assembled on first use)"
-    version = local.engine_version()
+    version = engine.engine_version()
     assert before["local_engine"] == (
         f"xllamacpp {version}" if version else "not installed (pip install -e '.[local]')"
     )
@@ -329,8 +330,8 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
 def test_engine_identity_names_the_engine_version_and_server_side_sampling(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
-    assert local.engine_identity() == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
+    assert engine.engine_identity() == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
     assert LocalServer(Config(), repeat_penalty=1.0).identity == "xllamacpp 2026.10.11549 repeat_penalty=1"
 
 
@@ -343,7 +344,7 @@ def test_a_cpu_without_avx2_is_one_clear_line_naming_the_alternative(
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(CPUINFO.format(extra="sse4_2"))
     monkeypatch.setattr(local, "CPUINFO", cpuinfo)
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
     with pytest.raises(LocalModelError) as err, LocalServer(config_for(tmp_path)):
         pass
     message = str(err.value)
@@ -557,7 +558,7 @@ def test_serve_announces_the_url_and_reports_a_server_that_dies(tmp_path: Path, 
 
 
 def test_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: None)
+    monkeypatch.setattr(engine, "engine_version", lambda: None)
     expected = r"needs the llama.cpp engine \(xllamacpp\); install it with pip install -e '.\[local\]'"
     with pytest.raises(LocalModelError, match=expected), LocalServer(config_for(tmp_path)):
         pass
@@ -775,7 +776,7 @@ def test_the_embedded_server_gets_one_request_at_a_time(
 
 
 def test_the_local_cache_key_names_the_engine_and_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
     assert Config.build(env={}).engine == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.11.1")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.11.1")
     assert Config.build(env={}).engine == "xllamacpp 2026.11.1 repeat_penalty=1.1"
