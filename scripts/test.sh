@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The one test command: install the dev extra (and Debian's chromium for the browser test), then lint, types, tests.
+# The one test command: install the dev extra (and Debian's chromium for the browser test), then lint, types,
+# the import contracts (pyproject.toml), tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
@@ -7,4 +8,5 @@ bash scripts/install-browser.sh || echo "test.sh: chromium could not be installe
 ruff check summarizer tests bench scripts
 ruff format --check summarizer tests bench scripts
 mypy summarizer
+lint-imports
 python -m pytest "$@"

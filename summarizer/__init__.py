@@ -19,8 +19,8 @@ _EXPORTS: dict[str, str] = {
     "make_article": "api",
     "load_inputs": "sources",
     "consolidate": "consolidate",
-    "consolidate_judged": "judge",
-    "add_narratives": "narrative",
+    "consolidate_judged": "assist.judge",
+    "add_narratives": "assist.narrative",
     "render_markdown": "render",
     "render_html": "render",
     "render_json": "render",
@@ -100,12 +100,13 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .api import aextract_article, asummarize, extract_article, make_article, summarize
+    from .assist.judge import consolidate_judged
+    from .assist.narrative import add_narratives
     from .config import Config
     from .consolidate import consolidate
     from .dates import format_date, resolve_date
     from .errors import ConfigError, InputError, LLMError, LocalModelError, StoreError, SummarizerError
     from .evaluate import evaluate
-    from .judge import consolidate_judged
     from .models import (
         Article,
         ArticleExtraction,
@@ -124,7 +125,6 @@ if TYPE_CHECKING:
         StatusChange,
         Usage,
     )
-    from .narrative import add_narratives
     from .render import filter_meetings, render_html, render_json, render_markdown
     from .sources import load_inputs
 

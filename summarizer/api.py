@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx2
 
 from .config import Config
+from .extract.online import extract_many
 from .models import Article, ArticleExtraction, FailedInput, MeetingsDocument
-from .pipeline import extract_many, finish_document
+from .pipeline import finish_document
 from .sources import aread_inputs, parse_text
 from .store import Store
 

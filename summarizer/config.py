@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from .engine import engine_identity
 from .errors import ConfigError, register_secret, register_url_secrets
 
 Backend = Literal["openai", "compatible", "local", "replay"]
@@ -26,7 +27,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 # Who answers, by backend: part of every cache key, since the same request to another engine (or another
 # version of it) may get another answer. One string per backend; put a version in it where it matters.
 ENGINES: dict[str, str] = {
-    "local": "xllamacpp",  # with its version and server-side sampling: local.engine_identity()
+    "local": "xllamacpp",  # with its version and server-side sampling: engine.engine_identity()
     "replay": "replay",
     "openai": "openai",
     "compatible": "openai-compatible",
@@ -36,8 +37,6 @@ ENGINES: dict[str, str] = {
 def _engine_identity(backend: Backend) -> str:
     """ENGINES[backend]; for the embedded model the engine's version and sampling too (no engine import)."""
     if backend == "local":
-        from .local import engine_identity
-
         return engine_identity()
     return ENGINES[backend]
 

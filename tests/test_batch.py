@@ -19,11 +19,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from summarizer.batch import BatchOptions, extract_batch, fingerprint
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.extract.batch import BatchOptions, extract_batch, fingerprint
+from summarizer.extract.online import extract_many
+from summarizer.extract.rows import plan_article
 from summarizer.models import Article
-from summarizer.pipeline import extract_many, plan_article
 from summarizer.prompting import load_prompt
 from summarizer.sources import load_inputs
 from summarizer.store import BatchItem, BatchRecord, Store

@@ -19,8 +19,9 @@ from typer.testing import CliRunner
 from summarizer.api import asummarize
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.extract.rows import Item
 from summarizer.models import ArticleExtraction, Meeting, MeetingsDocument
-from summarizer.pipeline import Item, finish_document
+from summarizer.pipeline import finish_document
 from summarizer.sources import load_inputs
 from summarizer.store import Store
 
@@ -41,7 +42,7 @@ def model_base_url() -> Iterator[str]:
     if os.environ.get("SUMMARIZER_RECORD_BASE_URL"):
         yield os.environ["SUMMARIZER_RECORD_BASE_URL"]
         return
-    from summarizer.local import LocalServer
+    from summarizer.llm.local import LocalServer
 
     with LocalServer(Config.build(local_model=RECORDED_MODEL, env={})) as server:
         yield server.base_url
@@ -147,7 +148,7 @@ def test_changed_prompt_fails_with_the_rerecord_instruction(
     changed = prompting.Prompt(
         id=real.id, version=real.version, system=real.system + " Be brief.", user=real.user
     )
-    monkeypatch.setattr("summarizer.extract.load_prompt", lambda name: changed)
+    monkeypatch.setattr("summarizer.extract.article.load_prompt", lambda name: changed)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.extract.online import extract_many
 from summarizer.models import ArticleExtraction, LLMMeeting
-from summarizer.pipeline import extract_many
 from summarizer.sources import load_inputs
 from summarizer.store import Store
 

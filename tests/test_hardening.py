@@ -385,7 +385,7 @@ def test_odd_line_breaks_inside_jsonl_strings_stay_inside_their_record(tmp_path:
 
 
 def test_a_batch_result_file_with_odd_line_breaks_in_a_body_keeps_every_answer() -> None:
-    from summarizer.batch import parse_results
+    from summarizer.extract.batch import parse_results
 
     lines = [
         {"custom_id": f"a|0|{n}", "response": {"status_code": 200, "body": {"text": f"x{ODD_BREAKS}y{n}"}}}
@@ -577,8 +577,8 @@ def test_a_template_that_is_not_utf8_is_a_one_line_error(tmp_path: Path, meeting
 
 def test_the_cache_key_follows_every_part_of_the_request_and_the_engine() -> None:
     from summarizer.config import Config
+    from summarizer.extract.rows import plan_article
     from summarizer.models import Article
-    from summarizer.pipeline import plan_article
     from summarizer.prompting import load_prompt
 
     def key(article: Article, config: Config) -> str:

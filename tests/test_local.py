@@ -23,10 +23,11 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import BaseModel, Field
 
-from summarizer import local
+from summarizer import engine
 from summarizer.config import Config, default_cache_dir
 from summarizer.errors import LocalModelError
-from summarizer.local import (
+from summarizer.llm import local
+from summarizer.llm.local import (
     LocalModel,
     LocalServer,
     assemble_from_parts,
@@ -142,7 +143,7 @@ KILLED_MID_COPY = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from summarizer.local import assemble_from_parts
+from summarizer.llm.local import assemble_from_parts
 
 class Stuck(type(Path())):
     def open(self, *args, **kwargs):
@@ -310,7 +311,7 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
         tmp_path / "models" / "tiny.gguf"
     )
     assert before["local_model_state"] == "not assembled; all 2 parts installed (assembled on first use)"
-    version = local.engine_version()
+    version = engine.engine_version()
     assert before["local_engine"] == (
         f"xllamacpp {version}" if version else "not installed (pip install -e '.[local]')"
     )
@@ -329,8 +330,8 @@ def test_doctor_reports_each_state_of_the_model(tmp_path: Path, tiny_model: tupl
 def test_engine_identity_names_the_engine_version_and_server_side_sampling(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
-    assert local.engine_identity() == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
+    assert engine.engine_identity() == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
     assert LocalServer(Config(), repeat_penalty=1.0).identity == "xllamacpp 2026.10.11549 repeat_penalty=1"
 
 
@@ -343,7 +344,7 @@ def test_a_cpu_without_avx2_is_one_clear_line_naming_the_alternative(
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(CPUINFO.format(extra="sse4_2"))
     monkeypatch.setattr(local, "CPUINFO", cpuinfo)
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
     with pytest.raises(LocalModelError) as err, LocalServer(config_for(tmp_path)):
         pass
     message = str(err.value)
@@ -557,7 +558,7 @@ def test_serve_announces_the_url_and_reports_a_server_that_dies(tmp_path: Path, 
 
 
 def test_missing_engine_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: None)
+    monkeypatch.setattr(engine, "engine_version", lambda: None)
     expected = r"needs the llama.cpp engine \(xllamacpp\); install it with pip install -e '.\[local\]'"
     with pytest.raises(LocalModelError, match=expected), LocalServer(config_for(tmp_path)):
         pass
@@ -568,7 +569,7 @@ import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from summarizer.config import Config, default_cache_dir
-from summarizer.local import LocalServer
+from summarizer.llm.local import LocalServer
 script = {script!r}
 argv = (lambda port: [script, str(port), "qwen2.5-coder-1.5b", "ok"]) if script else None
 with LocalServer(Config(cache_dir=Path({cache!r})), argv=argv) as server:
@@ -749,7 +750,7 @@ def test_the_embedded_server_gets_one_request_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """It answers one at a time; requests queued at it only slow it down (BENCHMARKS: 147 s vs 127 s)."""
-    from summarizer.pipeline import open_llm
+    from summarizer.llm.backends import open_llm
 
     class Started:
         base_url, model = "http://127.0.0.1:9/v1", "qwen2.5-coder-1.5b"
@@ -775,7 +776,7 @@ def test_the_embedded_server_gets_one_request_at_a_time(
 
 
 def test_the_local_cache_key_names_the_engine_and_its_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.10.11549")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
     assert Config.build(env={}).engine == "xllamacpp 2026.10.11549 repeat_penalty=1.1"
-    monkeypatch.setattr(local, "engine_version", lambda: "2026.11.1")
+    monkeypatch.setattr(engine, "engine_version", lambda: "2026.11.1")
     assert Config.build(env={}).engine == "xllamacpp 2026.11.1 repeat_penalty=1.1"

@@ -19,10 +19,10 @@ import pytest
 from typer.testing import CliRunner
 
 from summarizer.cli import app
-from summarizer.fetch import WebOptions
 from summarizer.sources import load_inputs
+from summarizer.sources.fetch import WebOptions
+from summarizer.sources.webpage import PageMeta, page_meta, parse_html
 from summarizer.store import Store
-from summarizer.webpage import PageMeta, page_meta, parse_html
 
 from .fakeserver import FakeOpenAI, json_answer
 from .webserver import NewsSite
@@ -465,7 +465,7 @@ def test_brief_writes_ics_and_csv_from_meetings_json(
 
 
 def test_csv_reads_back_with_its_documented_columns() -> None:
-    from summarizer.render_csv import MEETING_COLUMNS, render_meetings_csv
+    from summarizer.render.spreadsheet import MEETING_COLUMNS, render_meetings_csv
 
     text = render_meetings_csv(_doc())
     # CRLF after each of the six records; the one bare \n is the line break inside a quoted title.
@@ -546,7 +546,7 @@ def _doc() -> Any:
 
 
 def test_quotes_csv_guards_formula_cells() -> None:
-    from summarizer.render_csv import QUOTE_COLUMNS, render_quotes_csv
+    from summarizer.render.spreadsheet import QUOTE_COLUMNS, render_quotes_csv
 
     rows = list(csv.DictReader(io.StringIO(render_quotes_csv(_doc()), newline="")))
     assert tuple(rows[0]) == QUOTE_COLUMNS
@@ -559,7 +559,7 @@ def test_quotes_csv_guards_formula_cells() -> None:
 
 
 def test_ics_events_by_precision_and_status() -> None:
-    from summarizer.render_ics import render_ics
+    from summarizer.render.ics import render_ics
 
     text = render_ics(_doc())
     assert text == render_ics(_doc()), "the same document renders the same calendar"

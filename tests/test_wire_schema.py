@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.llm import LLM, request_body
+from summarizer.llm.wire import request_payload
 from summarizer.models import LLMExtraction
 from summarizer.prompting import load_prompt
 
@@ -53,8 +53,11 @@ def test_every_object_in_the_sent_schema_forbids_extra_properties(
 
 
 def test_queued_batch_requests_send_the_same_closed_schema() -> None:
-    llm = LLM(Config(backend="compatible", base_url="http://127.0.0.1:9/v1", model="m"))
-    body = request_body(
-        llm, LLMExtraction, prompt=load_prompt("extract-records"), messages=[{"role": "user", "content": "x"}]
+    config = Config(backend="compatible", base_url="http://127.0.0.1:9/v1", model="m")
+    body = request_payload(
+        config,
+        LLMExtraction,
+        prompt=load_prompt("extract-records"),
+        messages=[{"role": "user", "content": "x"}],
     )
     assert open_objects(body["response_format"]["json_schema"]["schema"]) == []

@@ -14,9 +14,9 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
-from .models import Article
-from .sources import parse_text
+from ..errors import InputError
+from ..models import Article
+from . import parse_text
 
 WEB_EXTRA_HINT = "pip install 'summarizer[web]'"
 

@@ -14,9 +14,9 @@ import datetime as dt
 
 import icalendar
 
-from .dates import format_date
-from .models import Meeting, MeetingsDocument, SourceArticle, Status
-from .render import _place, _span
+from ..dates import format_date
+from ..models import Meeting, MeetingsDocument, SourceArticle, Status
+from . import _place, _span
 
 __all__ = ["ICS_STATUS", "UID_DOMAIN", "meeting_uid", "render_ics"]
 
@@ -37,7 +37,7 @@ def meeting_uid(meeting: Meeting) -> str:
 
 def render_ics(doc: MeetingsDocument) -> str:
     """The calendar as text with CRLF line ends, folded at 75 octets (icalendar does both)."""
-    from . import __version__
+    from .. import __version__
 
     cal = icalendar.Calendar()
     cal.add("prodid", f"-//summarizer//summarizer {__version__}//EN")

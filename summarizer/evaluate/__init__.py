@@ -16,9 +16,9 @@ from typing import Any, Literal, TypeVar, cast
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from rapidfuzz import fuzz
 
-from .errors import InputError
-from .jsonl import jsonl_lines, without_bom
-from .models import (
+from ..errors import InputError
+from ..jsonl import jsonl_lines, without_bom
+from ..models import (
     ArticleExtraction,
     ArticleRef,
     DateSpec,
@@ -295,7 +295,7 @@ class _Names:
 
 def _load_names() -> _Names:
     try:
-        module = importlib.import_module(".names", __package__)
+        module = importlib.import_module("..names", __package__)
         person = module.canonical_person
         country = module.canonical_country
         place = module.place_parts

@@ -28,9 +28,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from .config import Config
-from .errors import ConfigError, LLMError, SummarizerError, public_url, redact
-from .extract import (
+from ..config import Config
+from ..errors import ConfigError, LLMError, public_url, redact
+from ..ground import GroundResult
+from ..jsonl import jsonl_lines
+from ..llm.backends import open_batch
+from ..llm.batch import BatchAnswer, BatchClient, BatchInfo, parse_batch_answer
+from ..llm.client import LLM
+from ..llm.spend import Spend
+from ..llm.wire import BATCH_ENDPOINT, request_payload
+from ..models import Article, ArticleExtraction, Chunk, FailedInput, PreparedArticle
+from ..prepare import prepare
+from ..prompting import Prompt
+from ..store import BatchItem, BatchRecord, Store
+from .article import (
     answer_model,
     chunk_answer_model,
     chunk_messages,
@@ -39,22 +50,7 @@ from .extract import (
     load_design_prompt,
     schema_version,
 )
-from .ground import GroundResult
-from .jsonl import jsonl_lines
-from .llm import LLM, BatchAnswer, BatchClient, BatchInfo, Spend, parse_batch_answer, request_body
-from .models import (
-    Article,
-    ArticleExtraction,
-    ArticleRef,
-    Chunk,
-    FailedInput,
-    PreparedArticle,
-    Usage,
-)
-from .pipeline import MAX_CHUNK_CHARS, failed_row, plan_article
-from .prepare import prepare
-from .prompting import Prompt
-from .store import BatchItem, BatchRecord, Store
+from .rows import MAX_CHUNK_CHARS, OnResult, Rows, article_ref, error_line, fail_row, failed_row, store_row
 
 log = logging.getLogger("summarizer")
 
@@ -62,7 +58,6 @@ log = logging.getLogger("summarizer")
 MAX_REQUESTS = 50_000
 MAX_BYTES = 200 * 1024 * 1024
 
-OnResult = Callable[[ArticleExtraction], None]
 OnPoll = Callable[[BatchInfo], None]
 
 
@@ -136,7 +131,7 @@ def custom_id(article: Article, key: str, chunk: Chunk) -> str:
 
 
 def plan(
-    article: Article, key: str, llm: LLM, prompt: Prompt, prepared: PreparedArticle | None = None
+    article: Article, key: str, config: Config, prompt: Prompt, prepared: PreparedArticle | None = None
 ) -> Job:
     """The article's requests, one per chunk, with the online path's bodies."""
     prepared = prepared or prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
@@ -144,10 +139,10 @@ def plan(
     for chunk in prepared.chunks:
         messages = chunk_messages(prepared, chunk, prompt)
         cid = custom_id(article, key, chunk)
-        body = request_body(
-            llm, chunk_answer_model(prepared, chunk, prompt), prompt=prompt, messages=messages
+        body = request_payload(
+            config, chunk_answer_model(prepared, chunk, prompt), prompt=prompt, messages=messages
         )
-        line = {"custom_id": cid, "method": "POST", "url": "/v1/chat/completions", "body": body}
+        line = {"custom_id": cid, "method": "POST", "url": BATCH_ENDPOINT, "body": body}
         data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
         requests.append(Request(custom_id=cid, chunk=chunk, messages=messages, line=data))
     return Job(article=article, key=key, prepared=prepared, requests=requests)
@@ -210,84 +205,22 @@ async def extract_batch(
     """One row per input, in input order, like `pipeline.extract_many`, but asked through the Batch API."""
     options = options or BatchOptions()
     prompt = load_design_prompt(config.design)
-    rows: dict[int, ArticleExtraction] = {}
-    jobs: dict[str, Job] = {}
-    todo: list[tuple[int, PreparedArticle, str]] = []
-
-    def emit(index: int, row: ArticleExtraction) -> None:
-        rows[index] = row
-        if on_result is not None:
-            on_result(row)
-
-    for index, item in enumerate(items):
-        if isinstance(item, FailedInput):
-            emit(
-                index,
-                failed_row(
-                    ArticleRef(id=item.id, source=item.source, sha256=item.sha256), item.error, config
-                ),
-            )
-            continue
-        planned = plan_article(item, config, prompt)
-        if isinstance(planned, ArticleExtraction):
-            emit(index, planned)
-            continue
-        prepared, key = planned
-        cached = store.get_extraction(key) if config.use_cache else None
-        if cached is not None:
-            emit(index, cached.model_copy(update={"article": _ref(item), "cached": True}))
-        else:
-            todo.append((index, prepared, key))
-
+    rows = Rows(items, config, on_result)
+    todo = rows.prepass(store, prompt)
     if todo:
-        if config.backend not in ("openai", "compatible"):
-            raise ConfigError(
-                "--batch needs a server with the Batch API: give --base-url or set OPENAI_API_KEY"
-            )
-        llm = LLM(config)
-        client = BatchClient(config)
-        try:
-            for index, prepared, key in todo:
-                article = prepared.article
-                if key in jobs:
-                    jobs[key].indexes.append(index)
-                    continue
-                try:
-                    job = plan(article, key, llm, prompt, prepared)
-                except Exception as exc:  # one unplannable article must not stop the others
-                    log.debug("cannot plan %s", article.id, exc_info=True)
-                    emit(
-                        index,
-                        failed_row(_ref(article), f"internal error: {type(exc).__name__}: {exc}", config),
-                    )
-                    continue
-                job.indexes.append(index)
-                jobs[key] = job
-            run = _Run(config, store, client, llm, prompt, options, jobs, on_poll, emit)
-            await run.execute()
-        finally:
-            await llm.aclose()
-            await client.aclose()
-
-    # Inputs that share a text share its row: the first is the original, the others say so.
-    for job in jobs.values():
-        lead_index, *others = job.indexes
-        lead = rows.get(lead_index)
-        if lead is None:
-            continue
-        for index in others:
-            twin = items[index]
-            assert isinstance(twin, Article)
-            note = f"same text as {lead.article.id}: extracted once"
-            copy = {"article": _ref(twin), "cached": True, "warnings": [*lead.warnings, note]}
-            emit(index, lead.model_copy(update=copy))
-    missing = [i for i in range(len(items)) if i not in rows]
-    if missing:  # cannot happen unless a batch lost track of an article; never drop it silently
-        for index in missing:
-            item = items[index]
-            assert isinstance(item, Article)
-            emit(index, failed_row(_ref(item), "no batch answer was collected for this article", config))
-    return [rows[i] for i in range(len(items))]
+        jobs: dict[str, Job] = {}
+        for t in todo:
+            try:
+                job = plan(t.prepared.article, t.key, config, prompt, t.prepared)
+            except Exception as exc:  # one unplannable article must not stop the others
+                article = t.prepared.article
+                rows.emit(t.index, failed_row(article_ref(article), error_line(exc, article.id), config))
+                continue
+            job.indexes.append(t.index)
+            jobs[t.key] = job
+        async with open_batch(config) as (llm, client):
+            await _Run(config, store, client, llm, prompt, options, jobs, on_poll, rows.emit).execute()
+    return rows.finish()
 
 
 class _Run:
@@ -338,9 +271,6 @@ class _Run:
                     ", ".join(waiting),
                 )
             raise
-        finally:
-            if self._reask_llm is not None:
-                await self._reask_llm.aclose()
 
     async def _resume(self) -> list[Active]:
         """Open batches from earlier runs that already hold some of this run's requests."""
@@ -475,7 +405,7 @@ class _Run:
         if article is None:
             return None
         try:
-            return plan(article.model_copy(update={"id": items[0].article_id}), key, self.llm, self.prompt)
+            return plan(article.model_copy(update={"id": items[0].article_id}), key, self.config, self.prompt)
         except Exception:  # best effort for another run's article; that run will ask again
             log.debug("cannot plan %s", items[0].article_id, exc_info=True)
             return None
@@ -494,23 +424,10 @@ class _Run:
             row = join_chunks(
                 job.prepared, [g for g, _ in results], prompt=self.prompt, model=model, usage=spend.usage
             )
-        except SummarizerError as exc:
-            error = exc.one_line().removeprefix(f"{article.id}: ")
-            self._failed(job, error, spend.usage, started, exc.prompt_id or self.prompt.key)
-            return
         except Exception as exc:  # an article must never take the run down with it
-            log.debug("internal error on %s", article.id, exc_info=True)
-            error = f"internal error: {type(exc).__name__}: {exc}".splitlines()[0]
-            self._failed(job, redact(error), spend.usage, started, self.prompt.key)
-            return
-        self.store.put_extraction(
-            job.key, article, row, schema_version=schema_version(answer_model(self.prompt))
-        )
-        self.store.log_call(
-            cache_key=job.key, article_id=article.id, prompt=row.prompt_version, model=row.model, status="ok",
-            error=None, prompt_tokens=row.usage.prompt_tokens, completion_tokens=row.usage.completion_tokens,
-            calls=row.usage.calls, ms=_ms(started),
-        )  # fmt: skip
+            row = fail_row(self.store, article, job.key, exc, self.prompt, self.config, spend.usage, started)
+        else:
+            store_row(self.store, job.key, article, row, self.prompt, started)
         for index in job.indexes[:1]:
             self.emit(index, row)
 
@@ -530,7 +447,7 @@ class _Run:
         reask: list[dict[str, Any]] | None = None
         if body is not None:
             parsed: BatchAnswer = parse_batch_answer(
-                self.llm,
+                self.config,
                 answer_model(self.prompt),
                 body,
                 prompt=self.prompt,
@@ -577,33 +494,8 @@ class _Run:
         if self.config.max_reasks < 1:
             return None
         if self._reask_llm is None:
-            self._reask_llm = LLM(self.config.with_(max_reasks=self.config.max_reasks - 1))
+            self._reask_llm = self.llm.derive(self.config.with_(max_reasks=self.config.max_reasks - 1))
         return self._reask_llm
-
-    def _failed(self, job: Job, error: str, usage: Usage, started: float, prompt_id: str) -> None:
-        log.info("%s: failed: %s", job.article.id, error)
-        self.store.put_article(job.article)
-        self.store.log_call(
-            cache_key=job.key, article_id=job.article.id, prompt=prompt_id, model=self.config.model,
-            status="failed", error=error, prompt_tokens=usage.prompt_tokens,
-            completion_tokens=usage.completion_tokens, calls=usage.calls, ms=_ms(started),
-        )  # fmt: skip
-        for index in job.indexes[:1]:
-            self.emit(index, failed_row(_ref(job.article), error, self.config, usage))
-
-
-def _ref(article: Article) -> ArticleRef:
-    return ArticleRef(
-        id=article.id,
-        source=article.source,
-        sha256=article.sha256,
-        published=article.published,
-        title=article.title,
-    )
-
-
-def _ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
 
 
 def _now() -> str:

@@ -21,9 +21,9 @@ from typing import TypeVar
 
 import httpx2
 
-from . import errors
-from .errors import InputError
-from .store import FetchedPage, Store
+from .. import errors
+from ..errors import InputError
+from ..store import FetchedPage, Store
 
 log = logging.getLogger("summarizer")
 
@@ -34,7 +34,7 @@ T = TypeVar("T", str, "Fetched")
 
 
 def user_agent() -> str:
-    from . import __version__
+    from .. import __version__
 
     return f"{ROBOTS_TOKEN}/{__version__} (news briefing tool; honours robots.txt)"
 

@@ -26,8 +26,10 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
 
-from .config import Config
-from .errors import LocalModelError
+from .. import engine
+from ..config import Config
+from ..engine import DEFAULT_REPEAT_PENALTY, ENGINE
+from ..errors import LocalModelError
 
 log = logging.getLogger("summarizer")
 
@@ -312,32 +314,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-ENGINE = "xllamacpp"
 # The prompt-state cache in RAM: with one slot the next article reuses the previous KV prefix in place, so
 # a few saved states are plenty (llama.cpp's default is 8 GiB).
 DEFAULT_CACHE_RAM_MIB = 256
-# llama.cpp's server defaults to 1.0; with 1.0 the seeds' answers grew from 1,253 to 2,090 completion
-# tokens (repeated list items until max_tokens), 1.1 is what the cassettes were recorded with (BENCHMARKS).
-DEFAULT_REPEAT_PENALTY = 1.1
 CPUINFO = Path("/proc/cpuinfo")
-
-
-def engine_version() -> str | None:
-    """xllamacpp's version, or None when the engine is not installed (never imported here)."""
-    if importlib.util.find_spec(ENGINE) is None:
-        return None
-    try:
-        return importlib.metadata.version(ENGINE)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
-
-
-def engine_identity(repeat_penalty: float = DEFAULT_REPEAT_PENALTY) -> str:
-    """The engine and the sampling it applies server-side, e.g. "xllamacpp 2026.10.11549 repeat_penalty=1.1".
-
-    Answers depend on both, so cached answers are keyed by it.
-    """
-    return f"{ENGINE} {engine_version() or 'not-installed'} repeat_penalty={repeat_penalty:g}"
 
 
 def missing_cpu_feature(cpuinfo: Path | None = None) -> str | None:
@@ -464,12 +444,12 @@ class LocalServer:
     @property
     def identity(self) -> str:
         """What its answers depend on besides the request: engine, version, server-side sampling."""
-        return engine_identity(self.repeat_penalty)
+        return engine.engine_identity(self.repeat_penalty)
 
     def _server_argv(self) -> ServerArgv:
         if self._argv is not None:
             return self._argv
-        if engine_version() is None:
+        if engine.engine_version() is None:
             raise LocalModelError(
                 f"the embedded model needs the llama.cpp engine ({ENGINE}); install it with {INSTALL_HINT}"
             )
@@ -538,7 +518,7 @@ class LocalServer:
         read_end, self._lifeline = os.pipe()
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "summarizer.local", str(read_end), *argv(self.port)],
+                [sys.executable, "-m", "summarizer.llm.local", str(read_end), *argv(self.port)],
                 stdin=subprocess.DEVNULL,
                 env=_child_env(),
                 stdout=self._log,
@@ -729,9 +709,9 @@ def serve_foreground(
 
 
 def _child_env() -> dict[str, str]:
-    """The parent's environment, with this package importable so the child can run `-m summarizer.local`."""
+    """The parent's environment, with this package importable for the child's `-m summarizer.llm.local`."""
     env = dict(os.environ)
-    here = str(Path(__file__).resolve().parent.parent)
+    here = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     # llama.cpp's OpenMP workers spin between steps by default: about a fifth faster on an idle machine,
     # but with any other load on a 2-core machine a spinning worker starves its peer and generation slows
@@ -851,7 +831,7 @@ def model_status(spec: str, cache_dir: Path, *, full: bool = False) -> tuple[Pat
 def doctor_info(config: Config, *, full: bool = False) -> dict[str, str]:
     """What a run would use, and the state of the embedded model and engine; `full` re-hashes the file."""
     path, state = model_status(config.local_model, config.cache_dir, full=full)
-    version = engine_version()
+    version = engine.engine_version()
     info = {
         "backend": config.backend,
         "extraction": config.design if config.extraction == config.design else f"{config.design} (auto)",

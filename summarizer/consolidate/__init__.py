@@ -45,7 +45,7 @@ from typing import cast
 
 from rapidfuzz import fuzz
 
-from .models import (
+from ..models import (
     ArticleExtraction,
     Conflict,
     ConflictValue,
@@ -64,7 +64,7 @@ from .models import (
     Status,
     StatusChange,
 )
-from .names import (
+from ..names import (
     PersonResolver,
     canonical_country,
     canonical_series,

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 if TYPE_CHECKING:
-    from .batch import BatchOptions
-    from .config import Config
-    from .fetch import WebOptions
-    from .llm import BatchInfo
-    from .models import ArticleExtraction, MeetingsDocument
+    from ..config import Config
+    from ..extract.batch import BatchOptions
+    from ..llm.batch import BatchInfo
+    from ..models import ArticleExtraction, MeetingsDocument
+    from ..sources.fetch import WebOptions
 
 app = typer.Typer(
     add_completion=False,
@@ -116,7 +116,7 @@ class _Redacting(logging.Formatter):
     """Log lines without secrets, whatever a message or its arguments (or a traceback at -v) carry."""
 
     def format(self, record: logging.LogRecord) -> str:
-        from .errors import redact
+        from ..errors import redact
 
         return redact(super().format(record))
 
@@ -134,7 +134,7 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    from .errors import redact
+    from ..errors import redact
 
     typer.echo(f"summarizer: error: {redact(message)}", err=True)
     raise typer.Exit(code)
@@ -142,7 +142,7 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 def _guard(func: Callable[[], int]) -> None:
     """Run a command body: SummarizerError -> one line + its exit code; Ctrl-C -> 130; never a traceback."""
-    from .errors import SummarizerError, redact
+    from ..errors import SummarizerError, redact
 
     try:
         code = func()
@@ -162,7 +162,7 @@ def _guard(func: Callable[[], int]) -> None:
 
 
 def _config(**kwargs: Any) -> Config:
-    from .config import Config
+    from ..config import Config
 
     return Config.build(**kwargs)
 
@@ -202,7 +202,7 @@ def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
 def _web_options(
     since: str | None, limit: int | None, all_entries: bool, ignore_robots: bool, fetch_timeout: float
 ) -> WebOptions:
-    from .fetch import WebOptions
+    from ..sources.fetch import WebOptions
 
     return WebOptions(
         timeout=fetch_timeout,
@@ -217,10 +217,11 @@ def _extract(
     inputs: Sequence[str], config: Config, batch: BatchOptions | None = None, web: WebOptions | None = None
 ) -> tuple[list[Any], list[ArticleExtraction]]:
     """Load and extract; ([], []) when the inputs were feeds with nothing new (said on stderr)."""
-    from .pipeline import RunSummary, extract_many
+    from ..extract.online import extract_many
+    from ..pipeline import RunSummary
+    from ..sources import aread_inputs
+    from ..store import Store
     from .progress import Reporter
-    from .sources import aread_inputs
-    from .store import Store
 
     with Store(config.store_path) as store:
         loaded = asyncio.run(aread_inputs(inputs, stdin=sys.stdin, store=store, web=web))
@@ -231,7 +232,7 @@ def _extract(
         typer.echo("summarizer: nothing new to read; no output written", err=True)
         return [], []
     if not items:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError("no articles found in the inputs given")
     summary = RunSummary()
@@ -245,7 +246,7 @@ def _extract(
         if batch is None or config.design == "rules":  # the rules design has no request to batch
             rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
         else:
-            from .batch import extract_batch
+            from ..extract.batch import extract_batch
 
             on_poll = _batch_poll_display()
             rows = asyncio.run(
@@ -277,13 +278,13 @@ def _batch_options(
 ) -> BatchOptions | None:
     if not batch:
         return None
-    from .batch import BatchOptions
+    from ..extract.batch import BatchOptions
 
     return BatchOptions(poll_interval=poll_interval, max_requests=max_requests, max_bytes=max_bytes)
 
 
 def summary_line(summary: Any, config: Config) -> str:
-    from .pipeline import cost_usd
+    from ..llm.prices import cost_usd
 
     usage = summary.usage
     parts = [
@@ -333,11 +334,11 @@ def run(
     _setup_logging(verbose)
 
     def body() -> int:
-        from .pipeline import finish_document
-        from .render import render_html, render_json, render_markdown
-        from .render_csv import render_meetings_csv, render_quotes_csv
-        from .render_ics import render_ics
-        from .store import Store
+        from ..pipeline import finish_document
+        from ..render import render_html, render_json, render_markdown
+        from ..render.ics import render_ics
+        from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
+        from ..store import Store
 
         config = _config(
             model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
@@ -426,9 +427,9 @@ def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
     """Read extraction rows (ours or another tool's that follow schemas/extraction.schema.json)."""
     from pydantic import ValidationError
 
-    from .errors import InputError
-    from .jsonl import jsonl_lines
-    from .models import ArticleExtraction
+    from ..errors import InputError
+    from ..jsonl import jsonl_lines
+    from ..models import ArticleExtraction
 
     rows = []
     for path in paths:
@@ -465,16 +466,15 @@ def consolidate_cmd(
     _setup_logging(verbose)
 
     def body() -> int:
-        from .consolidate import consolidate
-        from .models import MeetingsDocument, SourceArticle
-        from .render import render_json
+        from ..pipeline import build_document
+        from ..render import render_json
 
         _check_outputs(None, [out])
         rows = read_extractions(files)
-        articles = [SourceArticle(**r.article.model_dump(), status=r.status, error=r.error) for r in rows]
+        meetings = None
         if judge:
-            from .judge import consolidate_judged
-            from .store import Store
+            from ..assist.judge import consolidate_judged
+            from ..store import Store
 
             config = _config(
                 model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
@@ -483,9 +483,7 @@ def consolidate_cmd(
             with Store(config.store_path) as st:
                 meetings, report = asyncio.run(consolidate_judged(rows, config, st))
             typer.echo(f"summarizer: {report.line()}", err=True)
-        else:
-            meetings = consolidate(rows)
-        doc = MeetingsDocument(meetings=meetings, articles=articles)
+        doc = build_document(None, rows, meetings=meetings)
         write_atomic(out, render_json(doc))
         typer.echo(
             f"summarizer: wrote {out} ({len(doc.meetings)} meetings from {len(rows)} articles)", err=True
@@ -536,10 +534,10 @@ def brief(
     _setup_logging(verbose)
 
     def body() -> int:
-        from .errors import InputError
-        from .render import filter_meetings, render_html, render_json, render_markdown, render_template
-        from .render_csv import render_meetings_csv, render_quotes_csv
-        from .render_ics import render_ics
+        from ..errors import InputError
+        from ..render import filter_meetings, render_html, render_json, render_markdown, render_template
+        from ..render.ics import render_ics
+        from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
 
         renderers: dict[str, Callable[[MeetingsDocument], str]] = {
             "md": render_markdown, "html": render_html, "json": render_json, "ics": render_ics,
@@ -558,8 +556,8 @@ def brief(
             doc, since=_date_opt(since, "--since"), until=_date_opt(until, "--until"), series=series
         )
         if narrative:
-            from .narrative import add_narratives
-            from .store import Store
+            from ..assist.narrative import add_narratives
+            from ..store import Store
 
             config = _config(
                 model=model, base_url=base_url, store=store_path, local_model=local_model, replay=replay,
@@ -587,9 +585,9 @@ def brief(
 def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
     from pydantic import ValidationError
 
-    from .errors import InputError
-    from .jsonl import without_bom
-    from .models import MeetingsDocument
+    from ..errors import InputError
+    from ..jsonl import without_bom
+    from ..models import MeetingsDocument
 
     if path is not None:
         try:
@@ -598,8 +596,8 @@ def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
             raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
         except ValidationError as exc:
             raise InputError(f"{path}: not a meetings.json: {exc.errors()[0]['msg']}") from None
-    from .config import Config
-    from .store import Store
+    from ..config import Config
+    from ..store import Store
 
     config = Config.build(store=store, env={k: v for k, v in os.environ.items() if k == "SUMMARIZER_STORE"})
     with Store(config.store_path) as st:
@@ -618,7 +616,7 @@ def eval_cmd(
     _setup_logging(False)
 
     def body() -> int:
-        from .evaluate import evaluate, format_report, load_gold, load_outdir
+        from ..evaluate import evaluate, format_report, load_gold, load_outdir
 
         report = evaluate(load_gold(gold), *load_outdir(outdir))
         typer.echo(format_report(report))
@@ -639,8 +637,8 @@ def doctor(
     _setup_logging(False)
 
     def body() -> int:
-        from .errors import public_url
-        from .local import doctor_info
+        from ..errors import public_url
+        from ..llm.local import doctor_info
 
         config = _config(model=model, base_url=base_url, store=store, local_model=local_model)
         info = {"backend": config.backend, "model": config.model}
@@ -668,8 +666,8 @@ def batches(
     _setup_logging(False)
 
     def body() -> int:
-        from .batch import cancel_batch, refresh_batches
-        from .store import Store
+        from ..extract.batch import cancel_batch, refresh_batches
+        from ..store import Store
 
         # The Files and Batches endpoints need no model; a stored batch names its own server.
         config = _config(base_url=base_url, store=store, model="n/a")
@@ -700,7 +698,7 @@ def local_serve(local_model: LocalModelOpt = None) -> None:
     _setup_logging(True)
 
     def body() -> int:
-        from .local import serve_foreground
+        from ..llm.local import serve_foreground
 
         serve_foreground(_config(local_model=local_model))
         return 0

@@ -17,7 +17,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from .models import Meeting, MeetingsDocument
+from ..models import Meeting, MeetingsDocument
 
 __all__ = ["MEETING_COLUMNS", "QUOTE_COLUMNS", "render_meetings_csv", "render_quotes_csv", "safe_cell"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx2
 
-from .config import Config
-from .errors import ConfigError, ReplayMiss
+from ..config import Config
+from ..errors import ConfigError, ReplayMiss
 
 RERECORD = "make record   (or: python -m pytest tests/test_cassettes.py --record-mode=rewrite)"
 

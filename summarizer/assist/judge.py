@@ -14,23 +14,25 @@ later run asks again.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import hashlib
 import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
 
-from .config import Config
-from .consolidate import DEFAULT_BAND, consolidate
-from .errors import SummarizerError
-from .llm import LLM
-from .models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
-from .prompting import Prompt, load_prompt
-from .store import Store
+from ..config import Config
+from ..consolidate import DEFAULT_BAND, consolidate
+from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
+from ..prompting import Prompt, load_prompt
+from ..store import Store
+from .cached import Asked, CachedStep, ask_once
+
+if TYPE_CHECKING:
+    from ..llm.client import LLM
 
 log = logging.getLogger("summarizer.judge")
 
@@ -119,56 +121,56 @@ async def consolidate_judged(
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[list[Meeting], JudgeReport]:
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
-    from .pipeline import open_llm
-
     prompt = load_prompt("judge")
     report = JudgeReport()
     verdicts: dict[str, bool | None] = {}
     started = time.perf_counter()
-    llm: LLM | None = None
     pending: dict[str, tuple[str, str]] = {}
 
     def judge(a: MeetingRecord, b: MeetingRecord) -> bool | None:
+        # Called inside consolidation's greedy loop: answers from memory only, and notes what it lacks.
         pair = pair_request(a, b)
         key = verdict_key(prompt, config.model, pair)
         if key in verdicts:
             return verdicts[key]
-        stored = store.kv_get(NAMESPACE, key) if config.use_cache else None
-        if isinstance(stored, dict) and isinstance(stored.get("same"), bool):
-            verdicts[key] = stored["same"]
-            report.from_store += 1
-            report.same += stored["same"]
-            return verdicts[key]
         pending[key] = pair
         return None
 
-    async with contextlib.AsyncExitStack() as stack:
-        for _ in range(MAX_ROUNDS):
+    def dump(same: bool) -> object:
+        return {"same": same, "model": config.model, "prompt": prompt.key}
+
+    step = CachedStep(NAMESPACE, config, store, load=_stored_verdict, dump=dump, http_client=http_client)
+    asked_rounds = 0
+    async with step:
+        while True:
             report.rounds += 1
             pending.clear()
             meetings = consolidate(rows, judge=judge, band=band)
             if not pending:
                 break
-            if llm is None:  # the first missing verdict starts the model (the local server, if that)
-                llm = await stack.enter_async_context(open_llm(config, http_client=http_client))
-            answers = await asyncio.gather(*(_ask(llm, prompt, pair) for pair in pending.values()))
-            for key, (same, usage, error) in zip(pending, answers, strict=True):
-                report.usage = report.usage + usage
-                verdicts[key] = same
+            known = step.stored(pending)
+            report.from_store += len(known)
+            report.same += sum(known.values())
+            verdicts.update(known)
+            missing = {key: pair for key, pair in pending.items() if key not in known}
+            if not missing:
+                continue  # the next round runs with the stored verdicts
+            if asked_rounds == MAX_ROUNDS:
+                log.warning(
+                    "judge: %d pairs left to the band's rule after %d rounds", len(missing), MAX_ROUNDS
+                )
+                break
+            asked_rounds += 1
+            answers = await step.ask({key: functools.partial(_ask, prompt=prompt, pair=pair)
+                                      for key, pair in missing.items()})  # fmt: skip
+            for same in answers.values():
                 if same is None:
                     report.failed += 1
-                    report.errors.append(error or "no answer")
                     continue
                 report.asked += 1
                 report.same += same
-                store.kv_put(NAMESPACE, key, {"same": same, "model": config.model, "prompt": prompt.key})
-        else:
-            pending.clear()
-            meetings = consolidate(rows, judge=judge, band=band)
-            if pending:
-                log.warning(
-                    "judge: %d pairs left to the band's rule after %d rounds", len(pending), MAX_ROUNDS
-                )
+            verdicts.update(answers)
+    report.usage, report.errors = step.usage, step.errors
     report.pairs = len(verdicts)
     if report.asked:
         store.log_call(
@@ -182,19 +184,16 @@ async def consolidate_judged(
     return meetings, report
 
 
-async def _ask(llm: LLM, prompt: Prompt, pair: tuple[str, str]) -> tuple[bool | None, Usage, str | None]:
+def _stored_verdict(value: object) -> bool | None:
+    same = value.get("same") if isinstance(value, dict) else None
+    return same if isinstance(same, bool) else None
+
+
+async def _ask(llm: LLM, *, prompt: Prompt, pair: tuple[str, str]) -> Asked[bool]:
     messages = prompt.messages(a=pair[0], b=pair[1])
-    try:
-        answer = await llm.structured(
-            LLMVerdict,
-            prompt=prompt,
-            messages=messages,
-            article_id="(judge)",
-            max_tokens=MAX_ANSWER_TOKENS,
-            label="judge",
-        )
-    except SummarizerError as exc:
-        return None, Usage(), exc.one_line()
-    verdict = answer.value
-    assert isinstance(verdict, LLMVerdict)
-    return verdict.same, answer.usage, None
+    answer = await ask_once(llm, LLMVerdict, prompt, messages, label="judge", max_tokens=MAX_ANSWER_TOKENS)
+    if isinstance(answer, str):
+        return Asked(None, error=answer)
+    if not isinstance(answer.value, LLMVerdict):
+        raise TypeError(f"the judge's answer is a {type(answer.value).__name__}, not an LLMVerdict")
+    return Asked(answer.value.same, answer.usage)

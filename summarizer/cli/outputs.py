@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from .errors import scrub
+from ..errors import scrub
 
 __all__ = ["check_output", "check_output_dir", "write_output"]
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import InputError
-from .jsonl import jsonl_lines
-from .models import Article, FailedInput
+from ..errors import InputError
+from ..jsonl import jsonl_lines
+from ..models import Article, FailedInput
 
 if TYPE_CHECKING:
+    from ..store import Store
     from .fetch import WebOptions
-    from .store import Store
     from .websources import EntryRead, FeedReport, Loaded
 
 log = logging.getLogger("summarizer")

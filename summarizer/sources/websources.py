@@ -9,10 +9,10 @@ from pathlib import PurePosixPath
 
 import httpx2
 
-from .errors import InputError
+from ..errors import InputError
+from ..models import Article, FailedInput
 from .feeds import FEED_TYPES, XML_TYPES, Feed, FeedEntry, looks_like_feed, parse_feed, select_entries
 from .fetch import HTML_TYPES, Fetched, Fetcher, FetchError, public_url
-from .models import Article, FailedInput
 from .webpage import PageMeta, parse_html
 
 log = logging.getLogger("summarizer")

@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx2
@@ -23,10 +23,12 @@ from instructor.core.exceptions import (
 )
 from pydantic import BaseModel, ValidationError
 
-from .config import Config
-from .errors import LLMError, ReplayMiss, TruncatedOutput, redact
-from .models import BATCH_FINAL_STATES, Usage
-from .prompting import Prompt
+from ..config import Config
+from ..errors import LLMError, ReplayMiss, TruncatedOutput, redact
+from ..models import Usage
+from ..prompting import Prompt
+from .spend import Spend
+from .wire import request_options, wire_mode, wire_schema
 
 log = logging.getLogger("summarizer")
 
@@ -52,6 +54,22 @@ def _count_call(*_args: Any, **_kwargs: Any) -> None:
 # Local servers ignore the key, but the openai client refuses to start without one.
 _PLACEHOLDER_KEY = "no-key-required"
 
+
+def openai_client(
+    config: Config, *, http_client: httpx2.AsyncClient | None = None, missing: str = "a model endpoint"
+) -> openai.AsyncOpenAI:
+    """The one openai client of an endpoint: its retries and timeout from `config`, no cookies kept."""
+    if not config.base_url:
+        raise LLMError(f"{missing}: set --base-url, OPENAI_BASE_URL or OPENAI_API_KEY")
+    return openai.AsyncOpenAI(
+        base_url=config.base_url,
+        api_key=config.api_key or _PLACEHOLDER_KEY,
+        max_retries=config.max_retries,
+        timeout=config.request_timeout,
+        http_client=http_client or _cookieless_client(),
+    )
+
+
 # The openai client does not retry when the server asks for a longer pause than this (seconds).
 MAX_RETRY_AFTER = 120
 # A truncated answer is asked again with this many times the room, up to MAX_GROWTH times the configured size.
@@ -76,76 +94,14 @@ class Answer:
     ms: int
 
 
-@dataclass
-class Spend:
-    """What one article has cost so far against its optional token budget; shared by all its requests.
-
-    Requests of one article may run concurrently, so each reserves its worst case (estimated prompt plus
-    max_tokens) before it is sent and settles the real usage after: the budget holds even then.
-    """
-
-    budget: int | None = None
-    usage: Usage = field(default_factory=Usage)
-    charged: int = 0
-    reserved: int = 0
-    _settled: asyncio.Event | None = field(default=None, repr=False)
-
-    def room(self) -> int | None:
-        """Tokens still free for new requests, or None without a budget."""
-        return None if self.budget is None else self.budget - self.charged - self.reserved
-
-    def settle(self, reserved: int, used: Usage, *, estimate: int) -> None:
-        self.reserved -= reserved
-        self.usage = self.usage + used
-        tokens = used.prompt_tokens + used.completion_tokens
-        # A server that reports no usage is charged its worst case, so the budget still bounds it.
-        self.charged += tokens if tokens or not used.calls else estimate
-        if self._settled is not None:
-            self._settled.set()
-            self._settled = None
-
-    async def settled(self) -> None:
-        """Wait until a request in flight settles (and returns what it reserved but did not use)."""
-        if self._settled is None:
-            self._settled = asyncio.Event()
-        await self._settled.wait()
-
-
 def instructor_mode(config: Config) -> instructor.Mode:
-    """JSON_SCHEMA for llama.cpp-style servers (their tool-call parsing is unreliable); TOOLS for OpenAI."""
-    return instructor.Mode.TOOLS if config.backend == "openai" else instructor.Mode.JSON_SCHEMA
+    """The instructor mode of the wire format (`wire.wire_mode`): TOOLS for OpenAI, else JSON_SCHEMA."""
+    return instructor.Mode(wire_mode(config))
 
 
 def estimate_tokens(messages: list[dict[str, str]]) -> int:
     """An upper-side estimate of the prompt tokens of `messages` (schema and framing included)."""
     return sum(len(str(m.get("content") or "")) for m in messages) // CHARS_PER_TOKEN + 50
-
-
-def closed_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """`schema` with `additionalProperties: false` on every object that does not say otherwise.
-
-    Pydantic leaves it out, and llama.cpp's constrained decoding then lets the model add keys of its own:
-    tokens spent on fields nobody reads. Validation is unchanged (the models still ignore extra keys).
-    """
-
-    def close(node: Any) -> Any:
-        if isinstance(node, list):
-            return [close(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
-                # Maps of names to schemas: a field called "properties" is not a schema keyword.
-                out[key] = {name: close(sub) for name, sub in value.items()}
-            else:
-                out[key] = close(value)
-        if (out.get("type") == "object" or "properties" in out) and "additionalProperties" not in out:
-            out["additionalProperties"] = False
-        return out
-
-    closed: dict[str, Any] = close(schema)
-    return closed
 
 
 @functools.cache
@@ -156,7 +112,7 @@ def _wire_model(model: type[BaseModel]) -> type[BaseModel]:
     found that to be about a third of the client's CPU. The wrapper and the schema never change.
     """
     wrapped: type[BaseModel] = instructor.response_schema(model)
-    schema = closed_schema(wrapped.model_json_schema())
+    schema = wire_schema(model)
     generate = BaseModel.model_json_schema.__func__  # type: ignore[attr-defined]
 
     def model_json_schema(cls: type[BaseModel], *args: Any, **kwargs: Any) -> dict[str, Any]:
@@ -178,17 +134,15 @@ class LLM:
     So one `structured` call sends at most (1 + max_retries) x (1 + max_reasks) HTTP requests.
     """
 
-    def __init__(self, config: Config, *, http_client: httpx2.AsyncClient | None = None) -> None:
-        if not config.base_url:
-            raise LLMError("no model endpoint: set --base-url, OPENAI_BASE_URL or OPENAI_API_KEY")
+    def __init__(
+        self,
+        config: Config,
+        *,
+        http_client: httpx2.AsyncClient | None = None,
+        client: openai.AsyncOpenAI | None = None,
+    ) -> None:
         self.config = config
-        self._openai = openai.AsyncOpenAI(
-            base_url=config.base_url,
-            api_key=config.api_key or _PLACEHOLDER_KEY,
-            max_retries=config.max_retries,
-            timeout=config.request_timeout,
-            http_client=http_client or _cookieless_client(),
-        )
+        self._openai = client or openai_client(config, http_client=http_client, missing="no model endpoint")
         self._client = instructor.from_openai(self._openai, mode=instructor_mode(config))
         self._client.on("completion:response", _count_call)
         # Requests in flight, whichever article or chunk they belong to.
@@ -197,9 +151,9 @@ class LLM:
     async def aclose(self) -> None:
         await self._openai.close()
 
-    def request_options(self, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
-        """Options that make requests deterministic (so replayable) and name the prompt version."""
-        return request_options(self.config, prompt, max_tokens)
+    def derive(self, config: Config) -> LLM:
+        """A client with other limits (`config`) on the same endpoint and connection pool."""
+        return LLM(config, client=self._openai)
 
     async def structured(
         self,
@@ -254,7 +208,7 @@ class LLM:
                         response_model=_wire_model(response_model),
                         messages=ask_messages,  # type: ignore[arg-type]
                         max_retries=0,
-                        **self.request_options(prompt, limit),
+                        **request_options(self.config, prompt, limit),
                     )
                 ask_used = _usage_of(completion, calls=counter[0])
             except IncompleteOutputException as exc:
@@ -440,240 +394,3 @@ def _transport_error(
     else:
         message = f"model request failed: {_first_line(exc)}"
     return LLMError(where + message, article_id=article_id, prompt_id=prompt.key)
-
-
-# --- the Batch API: the same requests, queued by the provider -------------------------------------
-
-BATCH_ENDPOINT = "/v1/chat/completions"
-
-
-def request_options(config: Config, prompt: Prompt, max_tokens: int) -> dict[str, Any]:
-    """The sampling options of every request: deterministic (so replayable), naming the prompt version."""
-    return {
-        "model": config.model,
-        "temperature": config.temperature,
-        "seed": config.seed,
-        "max_tokens": max_tokens,
-        # Servers that cache prompt prefixes use it; cassettes use it to say which prompt changed.
-        "extra_body": {"prompt_cache_key": prompt.key},
-    }
-
-
-def request_body(
-    llm: LLM,
-    response_model: type[BaseModel],
-    *,
-    prompt: Prompt,
-    messages: list[dict[str, str]],
-    max_tokens: int | None = None,
-) -> dict[str, Any]:
-    """The JSON body `llm.structured` sends on its first ask, built by instructor's own request handler."""
-    return request_payload(
-        llm.config, response_model, prompt=prompt, messages=messages, max_tokens=max_tokens
-    )
-
-
-def request_payload(
-    config: Config,
-    response_model: type[BaseModel],
-    *,
-    prompt: Prompt,
-    messages: list[dict[str, str]],
-    max_tokens: int | None = None,
-) -> dict[str, Any]:
-    """The JSON body of a first ask under `config`, without a client (cache keys hash it before any call)."""
-    kwargs, extra = _request_kwargs(config, response_model, prompt, messages, max_tokens)
-    # The openai client merges extra_body into the JSON body; a queued request must carry it the same way.
-    return {**kwargs, **extra}
-
-
-def _request_kwargs(
-    config: Config,
-    response_model: type[BaseModel],
-    prompt: Prompt,
-    messages: list[dict[str, str]],
-    max_tokens: int | None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    # Imported here: only the Batch API path calls instructor's request and response helpers by name.
-    from instructor.processing.response import handle_response_model
-
-    options = request_options(config, prompt, max_tokens or config.max_response_tokens)
-    extra = options.pop("extra_body", None) or {}
-    _, kwargs = handle_response_model(
-        _wire_model(response_model), mode=instructor_mode(config), messages=messages, **options
-    )
-    return kwargs, extra
-
-
-@dataclass(frozen=True)
-class BatchAnswer:
-    """One queued answer parsed as an online one would be: a value, or why not and how to ask again."""
-
-    value: BaseModel | None
-    usage: Usage
-    model: str
-    error: LLMError | None = None
-    # The request again with the bad answer and its validation errors appended (instructor's re-ask).
-    reask: list[dict[str, Any]] | None = None
-
-
-def parse_batch_answer(
-    llm: LLM,
-    response_model: type[T],
-    body: dict[str, Any],
-    *,
-    prompt: Prompt,
-    messages: list[dict[str, str]],
-    article_id: str,
-) -> BatchAnswer:
-    """Validate a chat-completion body from a batch output file with instructor's own (strict) parser."""
-    from instructor.processing.response import handle_reask_kwargs, process_response
-    from openai.types.chat import ChatCompletion
-
-    mode = instructor_mode(llm.config)
-    try:
-        completion = ChatCompletion.model_validate(body)
-    except ValidationError as exc:
-        error = LLMError(
-            f"batch answer is not a chat completion: {_first_line(exc)}",
-            article_id=article_id,
-            prompt_id=prompt.key,
-        )
-        return BatchAnswer(value=None, usage=Usage(calls=1), model=llm.config.model, error=error)
-    usage = _usage_of(completion, calls=1)
-    model = str(completion.model or llm.config.model)
-    try:
-        # strict=True is what instructor's patched create uses for the online path.
-        value = process_response(
-            completion, response_model=response_model, stream=False, strict=True, mode=mode
-        )
-    except IncompleteOutputException:
-        error = TruncatedOutput(
-            f"batch answer cut off at max_tokens={body.get('max_tokens') or llm.config.max_response_tokens}",
-            article_id=article_id,
-            prompt_id=prompt.key,
-        )
-        return BatchAnswer(value=None, usage=usage, model=model, error=error)
-    except (ValidationError, json.JSONDecodeError) as exc:
-        error = LLMError(
-            f"batch answer failed validation: {_first_line(exc)}", article_id=article_id, prompt_id=prompt.key
-        )
-        kwargs, _ = _request_kwargs(llm.config, response_model, prompt, messages, body.get("max_tokens"))
-        reask = handle_reask_kwargs(kwargs, mode, completion, exc)
-        return BatchAnswer(value=None, usage=usage, model=model, error=error, reask=list(reask["messages"]))
-    if not isinstance(value, response_model):
-        error = LLMError(f"batch answer is not a {response_model.__name__}", article_id=article_id)
-        return BatchAnswer(value=None, usage=usage, model=model, error=error)
-    return BatchAnswer(value=value, usage=usage, model=model)
-
-
-@dataclass(frozen=True)
-class BatchInfo:
-    """What the provider says about one batch."""
-
-    id: str
-    status: str
-    input_file_id: str
-    output_file_id: str | None = None
-    error_file_id: str | None = None
-    total: int = 0
-    completed: int = 0
-    failed: int = 0
-    errors: tuple[str, ...] = ()
-
-    @property
-    def final(self) -> bool:
-        return self.status in BATCH_FINAL_STATES
-
-
-class BatchClient:
-    """The Files and Batches endpoints of OpenAI, or of any server that implements its Batch API."""
-
-    def __init__(self, config: Config, *, http_client: httpx2.AsyncClient | None = None) -> None:
-        if not config.base_url:
-            raise LLMError("the Batch API needs a server: set --base-url, OPENAI_BASE_URL or OPENAI_API_KEY")
-        self.config = config
-        self._openai = openai.AsyncOpenAI(
-            base_url=config.base_url,
-            api_key=config.api_key or _PLACEHOLDER_KEY,
-            max_retries=config.max_retries,
-            timeout=config.request_timeout,
-            http_client=http_client or _cookieless_client(),
-        )
-
-    async def aclose(self) -> None:
-        await self._openai.close()
-
-    async def upload(self, data: bytes, *, filename: str) -> str:
-        """Upload a JSONL file of requests; its file id."""
-        try:
-            file = await self._openai.files.create(
-                file=(filename, data, "application/jsonl"), purpose="batch"
-            )
-        except openai.APIError as exc:
-            raise self._error("cannot upload the batch input file", exc) from exc
-        return file.id
-
-    async def create(self, input_file_id: str, *, metadata: dict[str, str] | None = None) -> BatchInfo:
-        try:
-            batch = await self._openai.batches.create(
-                input_file_id=input_file_id,
-                endpoint="/v1/chat/completions",  # BATCH_ENDPOINT, spelled as the Literal it is
-                completion_window="24h",
-                metadata=metadata or openai.omit,
-            )
-        except openai.APIError as exc:
-            raise self._error("cannot create the batch", exc) from exc
-        return _batch_info(batch)
-
-    async def retrieve(self, batch_id: str) -> BatchInfo | None:
-        """The batch's current state, or None when the server does not know it (any more)."""
-        try:
-            batch = await self._openai.batches.retrieve(batch_id)
-        except openai.NotFoundError:
-            return None
-        except openai.APIError as exc:
-            raise self._error(f"cannot read batch {batch_id}", exc) from exc
-        return _batch_info(batch)
-
-    async def cancel(self, batch_id: str) -> BatchInfo:
-        try:
-            batch = await self._openai.batches.cancel(batch_id)
-        except openai.APIError as exc:
-            raise self._error(f"cannot cancel batch {batch_id}", exc) from exc
-        return _batch_info(batch)
-
-    async def download(self, file_id: str) -> bytes:
-        try:
-            content = await self._openai.files.content(file_id)
-        except openai.APIError as exc:
-            raise self._error(f"cannot download file {file_id}", exc) from exc
-        return content.content
-
-    def _error(self, action: str, exc: openai.APIError) -> LLMError:
-        where = self.config.base_url
-        if isinstance(exc, openai.NotFoundError):
-            return LLMError(f"{action}: {where} answered 404; does it implement the Batch API?")
-        if isinstance(exc, openai.APIStatusError):
-            return LLMError(f"{action}: {where} answered HTTP {exc.status_code}: {_first_line(exc)}")
-        if isinstance(exc, openai.APITimeoutError):
-            return LLMError(f"{action}: {where} timed out ({self.config.request_timeout:g}s)")
-        if isinstance(exc, openai.APIConnectionError):
-            return LLMError(f"{action}: cannot reach {where}")
-        return LLMError(f"{action}: {_first_line(exc)}")
-
-
-def _batch_info(batch: Any) -> BatchInfo:
-    counts = batch.request_counts
-    errors = getattr(getattr(batch, "errors", None), "data", None) or []
-    return BatchInfo(
-        id=batch.id,
-        status=str(batch.status),
-        input_file_id=batch.input_file_id,
-        output_file_id=batch.output_file_id,
-        error_file_id=batch.error_file_id,
-        total=int(counts.total) if counts else 0,
-        completed=int(counts.completed) if counts else 0,
-        failed=int(counts.failed) if counts else 0,
-        errors=tuple(redact(f"{e.code or 'error'}: {e.message or ''}".strip())[:300] for e in errors),
-    )

@@ -9,15 +9,16 @@ import json
 import logging
 import re
 from collections.abc import Coroutine, Sequence
-from typing import Annotated, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from pydantic import Field, create_model
 
-from .config import Config
-from .fill import chunk_proposals, default_label, render_proposals
-from .ground import GroundResult, fold, ground, ground_labels
-from .llm import LLM, Spend, request_payload
-from .models import (
+from ..config import Config
+from ..fill import chunk_proposals, default_label, render_proposals
+from ..ground import GroundResult, fold, ground, ground_labels
+from ..llm.spend import Spend
+from ..llm.wire import request_payload
+from ..models import (
     ArticleExtraction,
     ArticleRef,
     Chunk,
@@ -29,8 +30,11 @@ from .models import (
     PreparedArticle,
     Usage,
 )
-from .prepare import render_numbered
-from .prompting import Prompt, load_prompt
+from ..prepare import render_numbered
+from ..prompting import Prompt, load_prompt
+
+if TYPE_CHECKING:
+    from ..llm.client import LLM
 
 log = logging.getLogger("summarizer")
 

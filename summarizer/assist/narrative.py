@@ -9,23 +9,25 @@ briefing, and the names and numbers it uses that its facts do not contain are li
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+import functools
 import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import httpx2
 
-from .config import Config
-from .errors import SummarizerError
-from .llm import LLM
-from .models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
-from .names import fold
-from .prompting import Prompt, load_prompt
-from .render import meeting_facts
-from .store import Store
+from ..config import Config
+from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
+from ..names import fold
+from ..prompting import Prompt, load_prompt
+from ..render import meeting_facts
+from ..store import Store
+from .cached import Asked, CachedStep, ask_once
+
+if TYPE_CHECKING:
+    from ..llm.client import LLM
 
 log = logging.getLogger("summarizer.narrative")
 
@@ -90,61 +92,62 @@ async def add_narratives(
     http_client: httpx2.AsyncClient | None = None,
 ) -> tuple[MeetingsDocument, NarrativeReport]:
     """The document with a `narrative` on every meeting the model (or the store) could write one for."""
-    from .pipeline import open_llm
-
     prompt = load_prompt("narrative")
     report = NarrativeReport(meetings=len(doc.meetings))
-    done: dict[int, Narrative] = {}
-    todo: list[tuple[int, str, str]] = []
-    for index, meeting in enumerate(doc.meetings):
-        facts = meeting_facts(meeting)
-        key = narrative_key(prompt, config.model, facts)
-        stored = store.kv_get(NAMESPACE, key) if config.use_cache else None
-        if isinstance(stored, dict):
-            with contextlib.suppress(ValueError):
-                done[index] = Narrative.model_validate(stored)
-                report.from_store += 1
-                continue
-        todo.append((index, facts, key))
-    if todo:
-        async with open_llm(config, http_client=http_client) as llm:
-            answers = await asyncio.gather(*(_write(llm, prompt, facts) for _, facts, _ in todo))
-        for (index, _facts, key), (narrative, usage, error) in zip(todo, answers, strict=True):
-            report.usage = report.usage + usage
-            if narrative is None:
-                report.failed += 1
-                report.errors.append(error or "no answer")
-                continue
-            done[index] = narrative
-            report.written += 1
-            store.kv_put(NAMESPACE, key, narrative.model_dump(mode="json"))
+    facts = [meeting_facts(meeting) for meeting in doc.meetings]
+    keys = [narrative_key(prompt, config.model, f) for f in facts]
+
+    def dump(narrative: Narrative) -> object:
+        return narrative.model_dump(mode="json")
+
+    async with CachedStep(
+        NAMESPACE, config, store, load=_stored_narrative, dump=dump, http_client=http_client
+    ) as step:
+        done: dict[str, Narrative | None] = dict(step.stored(keys))
+        report.from_store = sum(key in done for key in keys)
+        todo = {key: functools.partial(_write, prompt=prompt, facts=fact)
+                for key, fact in zip(keys, facts, strict=True) if key not in done}  # fmt: skip
+        written = await step.ask(todo)
+    report.written = sum(written.get(key) is not None for key in keys)
+    report.failed = sum(key in written and written[key] is None for key in keys)
+    report.usage, report.errors = step.usage, step.errors
+    done.update(written)
     meetings: list[Meeting] = [
-        m.model_copy(update={"narrative": done.get(i)}) for i, m in enumerate(doc.meetings)
+        m.model_copy(update={"narrative": done.get(key)}) for m, key in zip(doc.meetings, keys, strict=True)
     ]
     log.info(report.line())
     return doc.model_copy(update={"meetings": meetings}), report
 
 
-async def _write(llm: LLM, prompt: Prompt, facts: str) -> tuple[Narrative | None, Usage, str | None]:
+def _stored_narrative(value: object) -> Narrative | None:
+    if not isinstance(value, dict):
+        return None
     try:
-        answer = await llm.structured(
-            LLMNarrative,
-            prompt=prompt,
-            messages=prompt.messages(facts=facts),
-            article_id="(narrative)",
-            max_tokens=MAX_ANSWER_TOKENS,
-            label="narrative",
-        )
-    except SummarizerError as exc:
-        return None, Usage(), exc.one_line()
+        return Narrative.model_validate(value)
+    except ValueError:
+        return None
+
+
+async def _write(llm: LLM, *, prompt: Prompt, facts: str) -> Asked[Narrative]:
+    answer = await ask_once(
+        llm,
+        LLMNarrative,
+        prompt,
+        prompt.messages(facts=facts),
+        label="narrative",
+        max_tokens=MAX_ANSWER_TOKENS,
+    )
+    if isinstance(answer, str):
+        return Asked(None, error=answer)
     value = answer.value
-    assert isinstance(value, LLMNarrative)
+    if not isinstance(value, LLMNarrative):
+        raise TypeError(f"the narrative answer is a {type(value).__name__}, not an LLMNarrative")
     text = " ".join(value.paragraph.split())
     if len(value.paragraph) >= NARRATIVE_MAX_CHARS and "." in text:
         text = text[: text.rindex(".") + 1]  # cut at the limit: keep whole sentences only
     if not text:
-        return None, answer.usage, "the model wrote an empty paragraph"
+        return Asked(None, answer.usage, "the model wrote an empty paragraph")
     narrative = Narrative(
         text=text, model=answer.model, prompt_version=prompt.key, unsupported=unsupported(text, facts)
     )
-    return narrative, answer.usage, None
+    return Asked(narrative, answer.usage)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
-    from .models import ArticleExtraction
+    from ..models import ArticleExtraction
 
 
 class Reporter:

@@ -1,0 +1,1 @@
+"""Optional model steps after consolidation (`--judge`, `--narrative`), each answer asked once and stored."""
