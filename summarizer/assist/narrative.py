@@ -20,10 +20,10 @@ import httpx2
 
 from ..config import Config
 from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
-from ..names import fold
 from ..prompting import Prompt, load_prompt
 from ..render import meeting_facts
 from ..store import Store
+from ..text import table_key
 from .cached import Asked, CachedStep, ask_once
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ _FUNCTION_WORDS = frozenset(
 
 def unsupported(paragraph: str, facts: str) -> list[str]:
     """Names and numbers in `paragraph` that `facts` does not contain (sentence-initial words excepted)."""
-    haystack = f" {re.sub(r'[^0-9a-z]+', ' ', fold(facts))} "
+    haystack = f" {re.sub(r'[^0-9a-z]+', ' ', table_key(facts))} "
     found: list[str] = []
     for sentence in _SENTENCE.split(paragraph.strip()):
         for match in _TOKEN.finditer(sentence):
@@ -74,7 +74,7 @@ def unsupported(paragraph: str, facts: str) -> list[str]:
                 continue
             if match.start() == 0 and not word[0].isdigit():
                 continue
-            needle = " ".join(re.sub(r"[^0-9a-z]+", " ", fold(word)).split())
+            needle = " ".join(re.sub(r"[^0-9a-z]+", " ", table_key(word)).split())
             if needle and f" {needle} " not in haystack and word not in found:
                 found.append(word)
     return found
