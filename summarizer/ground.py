@@ -31,7 +31,14 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import canonical_country, hosting_events, place_in_text, series_in_text, series_named_by
+from .names import (
+    TITLE_WORDS,
+    canonical_country,
+    hosting_events,
+    place_in_text,
+    series_in_text,
+    series_named_by,
+)
 from .text import match_fold, match_fold_with_map, shorten, strip_accents
 
 log = logging.getLogger("summarizer")
@@ -119,14 +126,8 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TITLE_WORDS = _wordset(
-    """
-    president prime minister pm chancellor secretary general foreign defence defense deputy
-    vice head mr mrs ms dr prof sir dame lord lady king queen prince princess pope premier
-    spokesperson spokesman spokeswoman ambassador commissioner chief state senator governor
-    mayor leader former acting ukrainian french british german italian polish american
-    russian us uk eu
-    """
+_TITLE_WORDS = TITLE_WORDS | _wordset(
+    "lady prof ukrainian french british german italian polish american russian us uk"
 )
 _STOP = _wordset("the a an of from in at for and to on with by he she they we i it")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")

@@ -13,6 +13,7 @@ from .places import world_places
 from .text import straight_typography, table_key
 
 __all__ = [
+    "TITLE_WORDS",
     "PersonResolver",
     "canonical_country",
     "canonical_person",
@@ -180,17 +181,23 @@ def canonical_country(name: str) -> str | None:
 
 # --- people -----------------------------------------------------------------------------------------
 
-# Titles, roles and office words that precede a name ("German Chancellor", "PM", "Sir").
-_ROLE_WORDS_TEXT = """
-    president presidents vice prime minister ministers pm chancellor foreign defence defense interior
-    finance secretary secretary-general general state head leader premier king queen prince princess
-    crown emir sheikh pope mr mr. mrs mrs. ms ms. dr dr. sir dame lord his her excellency majesty deputy
-    first chief chair chairman chairwoman commissioner ambassador envoy special spokesperson spokesman
-    spokeswoman senator governor mayor official officials adviser advisor national security high
-    representative commander-in-chief commander admiral gen gen. lt. col. former then incoming outgoing
-    acting president-elect elect of the european commission council parliament nato un eu office
+# The titles and office words that precede a name ("Chancellor", "PM", "Sir"), shared with ground.py,
+# which adds nationalities ("the Ukrainian president") to tell a bare title from a named speaker.
+_TITLE_WORDS_TEXT = """
+    president vice prime minister pm chancellor foreign defence defense secretary general state head
+    leader premier king queen prince princess pope mr mrs ms dr sir dame lord deputy chief commissioner
+    ambassador spokesperson spokesman spokeswoman senator governor mayor former acting eu
 """
-_ROLE_WORDS = frozenset(_ROLE_WORDS_TEXT.split())
+TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
+# Every word canonical_person strips before a name: the titles and more office words ("German
+# Chancellor", "President of the European Commission").
+_MORE_ROLE_WORDS_TEXT = """
+    presidents ministers interior finance secretary-general crown emir sheikh mr. mrs. ms. dr. his her
+    excellency majesty first chair chairman chairwoman envoy special official officials adviser advisor
+    national security high representative commander-in-chief commander admiral gen gen. lt. col. then
+    incoming outgoing president-elect elect of the european commission council parliament nato un office
+"""
+_ROLE_WORDS = TITLE_WORDS | frozenset(_MORE_ROLE_WORDS_TEXT.split())
 
 _PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "la", "le", "al", "bin", "ter"})
 

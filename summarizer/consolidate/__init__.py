@@ -165,7 +165,9 @@ _TYPE_ORDER: tuple[str, ...] = (
 )
 _STATUS_RANK: dict[str, int] = {"announced": 0, "scheduled": 1, "postponed": 2, "cancelled": 3, "held": 4}
 _PRECISION_RANK: dict[str, int] = {"day": 0, "range": 1, "week": 2, "month": 3, "year": 4, "unknown": 5}
-_TYPE_LABEL: dict[str, str] = {
+# The noun a made-up title uses for a meeting type ("G7 summit, Kananaskis", "Iran talks"): lower case,
+# and not render's display labels ("Negotiations", "Multilateral meeting"), which differ for four types.
+_TITLE_NOUN: dict[str, str] = {
     "summit": "summit",
     "multilateral_meeting": "meeting",
     "conference": "conference",
@@ -1074,10 +1076,10 @@ def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, 
     best = max(counts, key=informative) if counts else ""
     has_series, has_city, *_ = informative(best) if best else (False, False)
     if series and city and not (has_series and has_city):
-        label = _TYPE_LABEL[mtype]
+        label = _TITLE_NOUN[mtype]
         head = series if table_key(series).endswith(label.split()[-1]) else f"{series} {label}"
         return f"{head}, {city}"
-    return best or (f"{series} {_TYPE_LABEL[mtype]}" if series else _TYPE_LABEL[mtype].capitalize())
+    return best or (f"{series} {_TITLE_NOUN[mtype]}" if series else _TITLE_NOUN[mtype].capitalize())
 
 
 def _meeting_id(members: Sequence[_Item]) -> str:
