@@ -13,18 +13,18 @@ import functools
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx2
 
 from ..config import Config
-from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
+from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative
 from ..prompting import Prompt, load_prompt
 from ..render import meeting_facts
 from ..store import Store
 from ..text import table_key
-from .cached import Asked, CachedStep, ask_once
+from .cached import Asked, CachedStep, StepReport, ask_once
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -37,13 +37,11 @@ MAX_ANSWER_TOKENS = 160
 
 
 @dataclass
-class NarrativeReport:
+class NarrativeReport(StepReport):
+    """What the narrative step did: meetings, paragraphs written and reused, failures."""
+
     meetings: int = 0
     written: int = 0
-    from_store: int = 0
-    failed: int = 0
-    usage: Usage = field(default_factory=Usage)
-    errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         text = (
