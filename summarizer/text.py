@@ -76,22 +76,28 @@ _TYPO = str.maketrans(
 # which a character-by-character fold cannot, and both folds below must agree.
 _FOLD_TABLE = str.maketrans({**{chr(k): v for k, v in _TYPO.items()}, "…": "...", "Σ": "σ"})
 _SPACE_RUN = re.compile(r"\s+")
+
+
 # Invisible format characters (Unicode category Cf: soft hyphen, zero-width space and joiners, LRM/RLM,
 # bidi controls, BOM, ...) are dropped before anything else: a model quoting "co-operation" must match the
 # article's "co\u00adoperation". Every Cf character lies in planes 0-1 or 14 (checked over all of Unicode).
-_INVISIBLE = frozenset(
-    chr(c)
-    for plane in (range(0x20000), range(0xE0000, 0xE1000))
-    for c in plane
-    if unicodedata.category(chr(c)) == "Cf"
-)
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
+# Built on first use, not on import: the paths that never match a quote (brief, consolidate, eval) skip it.
+@lru_cache(maxsize=1)
+def _invisible() -> tuple[frozenset[str], dict[int, None]]:
+    """The invisible characters, and a str.translate table that deletes them."""
+    chars = frozenset(
+        chr(c)
+        for plane in (range(0x20000), range(0xE0000, 0xE1000))
+        for c in plane
+        if unicodedata.category(chr(c)) == "Cf"
+    )
+    return chars, str.maketrans(dict.fromkeys(chars))
 
 
 def match_fold(text: str) -> str:
     """Text with typography, whitespace runs, invisible format characters and case folded away, as used
     for 'normalized' matches."""
-    text = unicodedata.normalize("NFC", text.translate(_DROP_INVISIBLE))
+    text = unicodedata.normalize("NFC", text.translate(_invisible()[1]))
     # The same result as match_fold_with_map without the per-character loop (once a tenth of the client CPU).
     return _SPACE_RUN.sub(" ", text).translate(_FOLD_TABLE).lower()
 
@@ -99,11 +105,12 @@ def match_fold(text: str) -> str:
 @lru_cache(maxsize=4)  # once per article, not once per quote; callers only read the result
 def match_fold_with_map(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each folded character, the index of the original character it came from."""
+    invisible = _invisible()[0]
     out: list[str] = []
     index: list[int] = []
     in_space = False
     for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
+        if ch in invisible:
             continue  # maps to nothing, and does not end a run of whitespace
         if ch.isspace():
             if not in_space:
