@@ -37,6 +37,7 @@ from typing import Literal
 from .models import DateSpec, Precision
 
 __all__ = [
+    "MONTH_NAMES",
     "format_date",
     "infer_published",
     "reconcile_date",
@@ -62,7 +63,12 @@ _MONTH_NUMBERS = {
     "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
     "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
-_MONTH_NAMES = ("", *calendar.month_name[1:])
+# English month names by number (index 0 empty), written out so no locale can change them; render/ uses
+# them too (and their first three letters).
+MONTH_NAMES = (
+    "", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December",
+)  # fmt: skip
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_ABBREVIATIONS = {
     "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6,
@@ -949,18 +955,18 @@ def format_date(spec: DateSpec) -> str:
         return "date unknown"
 
     def full(d: dt.date) -> str:
-        return f"{d.day} {_MONTH_NAMES[d.month]} {d.year}"
+        return f"{d.day} {MONTH_NAMES[d.month]} {d.year}"
 
     if spec.precision == "week":
         return f"week of {full(start)}"
     if spec.precision == "year" and (start.year == end.year):
         return str(start.year)
     if spec.precision == "month" and (start.year, start.month) == (end.year, end.month):
-        return f"{_MONTH_NAMES[start.month]} {start.year}"
+        return f"{MONTH_NAMES[start.month]} {start.year}"
     if start == end:
         return full(start)
     if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {_MONTH_NAMES[start.month]} {start.year}"
+        return f"{start.day}–{end.day} {MONTH_NAMES[start.month]} {start.year}"
     if start.year == end.year:
-        return f"{start.day} {_MONTH_NAMES[start.month]} – {full(end)}"
+        return f"{start.day} {MONTH_NAMES[start.month]} – {full(end)}"
     return f"{full(start)} – {full(end)}"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
@@ -32,7 +31,15 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import canonical_country, hosting_events, place_in_text, series_in_text, series_named_by
+from .names import (
+    TITLE_WORDS,
+    canonical_country,
+    hosting_events,
+    place_in_text,
+    series_in_text,
+    series_named_by,
+)
+from .text import match_fold, match_fold_with_map, shorten, strip_accents
 
 log = logging.getLogger("summarizer")
 
@@ -56,61 +63,6 @@ class GroundResult(BaseModel):
 
 
 # --- typography-insensitive matching -----------------------------------------------------------------
-
-_TYPO = str.maketrans(
-    {
-        **dict.fromkeys("“”„‟«»″〝〞＂", '"'),
-        **dict.fromkeys("‘’‚‛‹›′`´", "'"),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-        "\u00a0": " ",
-    }
-)
-
-
-# Capital sigma is mapped before lower-casing: str.lower() would give a word-final one its final form (ς),
-# which a character-by-character fold cannot, and both folds below must agree.
-_FOLD_TABLE = str.maketrans({**{chr(k): v for k, v in _TYPO.items()}, "…": "...", "Σ": "σ"})
-_SPACE_RUN = re.compile(r"\s+")
-# Invisible format characters (Unicode category Cf: soft hyphen, zero-width space and joiners, LRM/RLM,
-# bidi controls, BOM, ...) are dropped before anything else: a model quoting "co-operation" must match the
-# article's "co\u00adoperation". Every Cf character lies in planes 0-1 or 14 (checked over all of Unicode).
-_INVISIBLE = frozenset(
-    chr(c)
-    for plane in (range(0x20000), range(0xE0000, 0xE1000))
-    for c in plane
-    if unicodedata.category(chr(c)) == "Cf"
-)
-_DROP_INVISIBLE = str.maketrans(dict.fromkeys(_INVISIBLE))
-
-
-def fold(text: str) -> str:
-    """Text with typography, whitespace runs, invisible format characters and case folded away, as used
-    for 'normalized' matches."""
-    text = unicodedata.normalize("NFC", text.translate(_DROP_INVISIBLE))
-    # The same result as _fold_with_map without the per-character loop (it was a tenth of the client CPU).
-    return _SPACE_RUN.sub(" ", text).translate(_FOLD_TABLE).lower()
-
-
-@lru_cache(maxsize=4)  # once per article, not once per quote; callers only read the result
-def _fold_with_map(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each folded character, the index of the original character it came from."""
-    out: list[str] = []
-    index: list[int] = []
-    in_space = False
-    for i, ch in enumerate(text):
-        if ch in _INVISIBLE:
-            continue  # maps to nothing, and does not end a run of whitespace
-        if ch.isspace():
-            if not in_space:
-                out.append(" ")
-                index.append(i)
-            in_space = True
-            continue
-        in_space = False
-        for piece in ch.translate(_FOLD_TABLE).lower():
-            out.append(piece)
-            index.append(i)
-    return "".join(out), index
 
 
 def strip_quote_marks(text: str) -> str:
@@ -147,8 +99,8 @@ def match_quote(text: str, article_text: str) -> tuple[int | None, int | None, M
     if at >= 0:
         return at, at + len(needle), "exact"
     # The map is built over the article as given (no NFC) so that its indexes stay valid.
-    hay, index = _fold_with_map(article_text)
-    folded = fold(needle).strip()
+    hay, index = match_fold_with_map(article_text)
+    folded = match_fold(needle).strip()
     if not folded:
         return None, None, "unverified"
     at = hay.find(folded)
@@ -174,25 +126,15 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_TITLE_WORDS = _wordset(
-    """
-    president prime minister pm chancellor secretary general foreign defence defense deputy
-    vice head mr mrs ms dr prof sir dame lord lady king queen prince princess pope premier
-    spokesperson spokesman spokeswoman ambassador commissioner chief state senator governor
-    mayor leader former acting ukrainian french british german italian polish american
-    russian us uk eu
-    """
+_TITLE_WORDS = TITLE_WORDS | _wordset(
+    "lady prof ukrainian french british german italian polish american russian us uk"
 )
 _STOP = _wordset("the a an of from in at for and to on with by he she they we i it")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
-def _plain(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
-
-
 def _bare(word: str) -> str:
-    word = _plain(word).strip("'’-")
+    word = strip_accents(word).strip("'’-")
     return word[:-2] if word.endswith(("'s", "’s")) else word
 
 
@@ -214,7 +156,7 @@ def _bare_title(speaker: str) -> bool:
 # Grounding asks these about the same article once per quote and per participant: compute them once.
 @lru_cache(maxsize=4)
 def _plain_text(text: str) -> str:
-    return " ".join(_plain(text).split())
+    return " ".join(strip_accents(text).split())
 
 
 @lru_cache(maxsize=4)
@@ -224,7 +166,7 @@ def _plain_words(text: str) -> frozenset[str]:
 
 def speaker_in_text(speaker: str, text: str) -> bool:
     """Whether the article names `speaker`: full form, surname alone, or a role phrase ("the official")."""
-    wanted = " ".join(_plain(speaker).split()).strip(" ,.")
+    wanted = " ".join(strip_accents(speaker).split()).strip(" ,.")
     if not wanted:
         return False
     plain = _plain_text(text)
@@ -306,13 +248,13 @@ def _participants(meeting: LLMMeeting, text: str, label: str, warnings: list[str
             continue
         if series_in_text(name):
             warnings.append(
-                f"{label}: participant {_short(name, 30)!r} is a meeting format, not a person; dropped"
+                f"{label}: participant {shorten(name, 30)!r} is a meeting format, not a person; dropped"
             )
             continue
         role, country = _blank_to_none(p.role), _blank_to_none(p.country)
         if role is not None and not role_in_text(name, role, text):
             warnings.append(
-                f"{label}: the article does not call {_short(name, 30)} {_short(role, 30)!r}; role dropped"
+                f"{label}: the article does not call {shorten(name, 30)} {shorten(role, 30)!r}; role dropped"
             )
             role = None
         known = by_name.get(name.casefold())
@@ -347,10 +289,10 @@ def _fallback_evidence(prepared: PreparedArticle, m: LLMMeeting, shown: set[int]
     phrase = _blank_to_none(m.date_text)
     if phrase is None or len(phrase) < 3:
         return []
-    needle = fold(phrase)
-    return [s.id for s in prepared.sentences if (shown is None or s.id in shown) and needle in fold(s.text)][
-        :2
-    ]
+    needle = match_fold(phrase)
+    return [
+        s.id for s in prepared.sentences if (shown is None or s.id in shown) and needle in match_fold(s.text)
+    ][:2]
 
 
 # The title's own word for the meeting beats the model's type where they contradict each other.
@@ -488,7 +430,7 @@ def _split_detail(kept: MeetingRecord, new: MeetingRecord) -> bool:
     same_day = kept.date.precision == new.date.precision == "day" and kept.date.start == new.date.start
     if "unknown" not in (kept.date.precision, new.date.precision) and not same_day:
         return False
-    cities = {fold(c) for c in (kept.location.city, new.location.city) if c}
+    cities = {match_fold(c) for c in (kept.location.city, new.location.city) if c}
     return len(cities) <= 1
 
 
@@ -511,8 +453,10 @@ def _absorb(kept: MeetingRecord, new: MeetingRecord) -> MeetingRecord:
     update["series"] = kept.series or new.series
     if kept.series is None and new.series is not None:
         update["title"] = new.title
-    names = {fold(p.name) for p in kept.participants}
-    update["participants"] = kept.participants + [p for p in new.participants if fold(p.name) not in names]
+    names = {match_fold(p.name) for p in kept.participants}
+    update["participants"] = kept.participants + [
+        p for p in new.participants if match_fold(p.name) not in names
+    ]
     for field in ("hosts", "agenda", "outcomes"):
         update[field] = _unique([*getattr(kept, field), *getattr(new, field)])
     spans = {(e.start, e.end) for e in kept.evidence}
@@ -561,11 +505,11 @@ def _merge_duplicates(
 
 def _record_key(record: MeetingRecord) -> tuple[object, ...]:
     return (
-        fold(record.title),
+        match_fold(record.title),
         record.meeting_type,
         record.date.start,
         record.date.end,
-        fold(record.location.city or ""),
+        match_fold(record.location.city or ""),
     )
 
 
@@ -609,10 +553,6 @@ def _in_sentences(prepared: PreparedArticle, candidate: CandidateQuote, sentence
     return sentence is not None and candidate.start < sentence.end and sentence.start < candidate.end
 
 
-def _short(text: str, n: int = 60) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
 def ground(
     prepared: PreparedArticle,
     answer: LLMExtraction,
@@ -632,7 +572,7 @@ def ground(
     year_hint = year_hint_from_text(prepared.article.text) if prepared.article.published is None else None
     # Small models sometimes list one meeting twice; the copy's quotes move to the first.
     records = [
-        _meeting(prepared, m, shown, f"{prefix}meeting {i} ({_short(m.title, 40)})", warnings, year_hint)
+        _meeting(prepared, m, shown, f"{prefix}meeting {i} ({shorten(m.title, 40)})", warnings, year_hint)
         for i, m in enumerate(answer.meetings)
     ]
     meetings, index_of = _merge_duplicates(records, prefix, warnings, same_event=False)
@@ -646,12 +586,14 @@ def ground(
         text, start, end, kind, hint = placed
         if kind == "unverified":
             warnings.append(
-                f"{label}: not found in the article: {_short(text)!r}"
+                f"{label}: not found in the article: {shorten(text)!r}"
                 + ("" if keep_unverified else "; dropped")
             )
             if not keep_unverified:
                 continue
-        key: tuple[int, int] | str = (start, end) if start is not None and end is not None else fold(text)
+        key: tuple[int, int] | str = (
+            (start, end) if start is not None and end is not None else match_fold(text)
+        )
         if key in seen:
             continue
         seen.add(key)
@@ -667,7 +609,11 @@ def ground(
             warnings.append(f"{label}: names {meetings[about[0]].series}; linked to meeting {about[0]}")
             meeting_index = about[0]
         speaker = _blank_to_none(q.speaker) or hint
-        wider = hint is not None and len(hint) > len(speaker or "") and fold(speaker or "") in fold(hint)
+        wider = (
+            hint is not None
+            and len(hint) > len(speaker or "")
+            and match_fold(speaker or "") in match_fold(hint)
+        )
         if speaker is not None and hint and _bare_title(speaker) and (wider or not _bare_title(hint)):
             warnings.append(f"{label}: speaker {speaker!r} is only a title; {hint!r} from the text kept")
             speaker = hint
@@ -816,14 +762,14 @@ def _same_event(kept: MeetingRecord, new: MeetingRecord) -> bool:
     if len(dated) < 2 and _TYPE_CLASS[kept.meeting_type] != "many":
         return False
     for field in ("city", "country"):
-        values = {fold(v) for r in (kept, new) if (v := getattr(r.location, field))}
+        values = {match_fold(v) for r in (kept, new) if (v := getattr(r.location, field))}
         if len(values) > 1:
             return False
     if kept.series and new.series and kept.series != new.series:
         return False
     if _TYPE_CLASS[kept.meeting_type] == "many":
         return True  # a summit's people are whoever its sentences name: two lists of them are no conflict
-    a, b = {fold(p.name) for p in kept.participants}, {fold(p.name) for p in new.participants}
+    a, b = {match_fold(p.name) for p in kept.participants}, {match_fold(p.name) for p in new.participants}
     # Carney–Zelenskyy and Carney–Modi on one day are two meetings; Carney–Zelenskyy and Zelenskyy one.
     if a and b and not a & b:
         return False  # a meeting with Putin and one with Xi
@@ -858,8 +804,8 @@ def _refers_to(kept: MeetingRecord, new: MeetingRecord) -> bool:
         return False
     if kept.meeting_type == "other" and new.meeting_type != "other":
         return False  # "meetings with Meloni and Starmer" before "the funeral" are not the funeral
-    theirs = {fold(p.name) for p in kept.participants}
-    mine = {fold(p.name) for p in new.participants}
+    theirs = {match_fold(p.name) for p in kept.participants}
+    mine = {match_fold(p.name) for p in new.participants}
     return not mine or mine <= theirs or len(mine & theirs) >= 2
 
 

@@ -156,8 +156,8 @@ class Evidence(_Model):
     end: int
 
 
-class MeetingRecord(_Model):
-    """One meeting as one article reports it."""
+class _MeetingHead(_Model):
+    """What a meeting is, as a record and as a merged meeting: the fields both start with."""
 
     title: str
     meeting_type: MeetingType = "other"
@@ -166,6 +166,15 @@ class MeetingRecord(_Model):
     date: DateSpec = Field(default_factory=DateSpec)
     location: Location = Field(default_factory=Location)
     status: Status = "announced"
+
+
+class _Identified(_Model):
+    id: str
+
+
+class MeetingRecord(_MeetingHead):
+    """One meeting as one article reports it."""
+
     participants: list[Participant] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)
     agenda: list[str] = Field(default_factory=list)
@@ -263,17 +272,10 @@ class Narrative(_Model):
     unsupported: list[str] = Field(default_factory=list)
 
 
-class Meeting(_Model):
+# These bases in this order put `id` first, then the head, then Meeting's own fields (meetings.json's order).
+class Meeting(_MeetingHead, _Identified):
     """One real-world meeting merged from every record that reports it, with provenance."""
 
-    id: str
-    title: str
-    meeting_type: MeetingType = "other"
-    format: MeetingFormat | None = None
-    series: str | None = None
-    date: DateSpec = Field(default_factory=DateSpec)
-    location: Location = Field(default_factory=Location)
-    status: Status = "announced"
     status_history: list[StatusChange] = Field(default_factory=list)
     participants: list[MeetingParticipant] = Field(default_factory=list)
     hosts: list[str] = Field(default_factory=list)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
@@ -11,59 +10,22 @@ from typing import NamedTuple
 
 from .models import Location
 from .places import world_places
+from .text import straight_typography, table_key
 
 __all__ = [
+    "TITLE_WORDS",
     "PersonResolver",
     "canonical_country",
     "canonical_person",
     "canonical_place",
     "canonical_series",
     "dateline_place",
-    "fold",
     "place_in_text",
     "place_parts",
     "places_in_text",
     "series_in_text",
     "series_match",
 ]
-
-_TYPOGRAPHY: dict[str, str] = {
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u02bc": "'",
-    "`": "'",
-    "\u00b4": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u2010": "-",
-    "\u2011": "-",
-}
-_TYPOGRAPHY_RE = re.compile("[" + "".join(_TYPOGRAPHY) + "]")
-
-
-def _plain(text: str) -> str:
-    """Straight quotes and hyphens for their typographic forms (a regex: str.translate is slow here)."""
-    return _TYPOGRAPHY_RE.sub(lambda m: _TYPOGRAPHY[m.group()], text)
-
-
-@lru_cache(maxsize=1)
-def _combining() -> re.Pattern[str]:
-    """Every combining mark in the Basic Multilingual Plane, to delete after NFKD decomposition."""
-    marks = "".join(chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c)))
-    return re.compile(f"[{re.escape(marks)}]+")
-
-
-@lru_cache(maxsize=65536)
-def fold(text: str) -> str:
-    """Lower-case, accent-free, typography-normalised text with single spaces: the key every table uses."""
-    if text.isascii():
-        return " ".join(text.replace("`", "'").lower().split())
-    decomposed = unicodedata.normalize("NFKD", _plain(text))
-    return " ".join(_combining().sub("", decomposed).casefold().split())
 
 
 def _capitalise(word: str) -> str:
@@ -184,8 +146,8 @@ def _country_index() -> tuple[dict[str, str], dict[str, str]]:
         for attr in ("name", "official_name", "common_name"):
             value = getattr(country, attr, None)
             if value:
-                names.setdefault(fold(value), preferred)
-        names.setdefault(fold(preferred), preferred)
+                names.setdefault(table_key(value), preferred)
+        names.setdefault(table_key(preferred), preferred)
         codes[country.alpha_2] = preferred
         codes[country.alpha_3] = preferred
     for alias, target in _COUNTRY_ALIASES.items():
@@ -200,7 +162,7 @@ def canonical_country(name: str) -> str | None:
     raw = name.strip().strip("'\"")
     if not raw:
         return None
-    key = fold(raw)
+    key = table_key(raw)
     if key in names:
         return names[key]
     if "." in key and key.replace(".", "") in names:  # "U.K" and "U.K." as well as "UK"
@@ -219,17 +181,23 @@ def canonical_country(name: str) -> str | None:
 
 # --- people -----------------------------------------------------------------------------------------
 
-# Titles, roles and office words that precede a name ("German Chancellor", "PM", "Sir").
-_ROLE_WORDS_TEXT = """
-    president presidents vice prime minister ministers pm chancellor foreign defence defense interior
-    finance secretary secretary-general general state head leader premier king queen prince princess
-    crown emir sheikh pope mr mr. mrs mrs. ms ms. dr dr. sir dame lord his her excellency majesty deputy
-    first chief chair chairman chairwoman commissioner ambassador envoy special spokesperson spokesman
-    spokeswoman senator governor mayor official officials adviser advisor national security high
-    representative commander-in-chief commander admiral gen gen. lt. col. former then incoming outgoing
-    acting president-elect elect of the european commission council parliament nato un eu office
+# The titles and office words that precede a name ("Chancellor", "PM", "Sir"), shared with ground.py,
+# which adds nationalities ("the Ukrainian president") to tell a bare title from a named speaker.
+_TITLE_WORDS_TEXT = """
+    president vice prime minister pm chancellor foreign defence defense secretary general state head
+    leader premier king queen prince princess pope mr mrs ms dr sir dame lord deputy chief commissioner
+    ambassador spokesperson spokesman spokeswoman senator governor mayor former acting eu
 """
-_ROLE_WORDS = frozenset(_ROLE_WORDS_TEXT.split())
+TITLE_WORDS = frozenset(_TITLE_WORDS_TEXT.split())
+# Every word canonical_person strips before a name: the titles and more office words ("German
+# Chancellor", "President of the European Commission").
+_MORE_ROLE_WORDS_TEXT = """
+    presidents ministers interior finance secretary-general crown emir sheikh mr. mrs. ms. dr. his her
+    excellency majesty first chair chairman chairwoman envoy special official officials adviser advisor
+    national security high representative commander-in-chief commander admiral gen gen. lt. col. then
+    incoming outgoing president-elect elect of the european commission council parliament nato un office
+"""
+_ROLE_WORDS = TITLE_WORDS | frozenset(_MORE_ROLE_WORDS_TEXT.split())
 
 _PARTICLES = frozenset({"von", "van", "der", "den", "de", "da", "di", "du", "la", "le", "al", "bin", "ter"})
 
@@ -284,7 +252,7 @@ def _strip_roles(tokens: list[str]) -> list[str]:
     """Drop leading office words and the nationality that qualifies them, keeping at least one token."""
     after_of = False
     while len(tokens) > 1:
-        key = fold(tokens[0]).rstrip(",")
+        key = table_key(tokens[0]).rstrip(",")
         if key in _ROLE_WORDS or key.rstrip(".") in _ROLE_WORDS:
             after_of = key == "of" or (after_of and key == "the")
             tokens = tokens[1:]
@@ -294,7 +262,7 @@ def _strip_roles(tokens: list[str]) -> list[str]:
         taken = 0
         for width in (3, 2, 1):
             if len(tokens) > width and canonical_country(" ".join(tokens[:width])):
-                nxt = fold(tokens[width]).rstrip(".,")
+                nxt = table_key(tokens[width]).rstrip(".,")
                 if after_of or nxt in _ROLE_WORDS:
                     taken = width
                 break
@@ -308,7 +276,7 @@ def _strip_roles(tokens: list[str]) -> list[str]:
 @lru_cache(maxsize=65536)
 def canonical_person(name: str) -> str:
     """The bare name of a person without titles, roles or nationality, with known spellings unified."""
-    text = _PARENS.sub(" ", _plain(name)).split(",")[0]
+    text = _PARENS.sub(" ", straight_typography(name)).split(",")[0]
     tokens = [_POSSESSIVE.sub("", t) for t in text.replace("\u00a0", " ").split()]
     tokens = [t for t in tokens if t.strip(".-")]
     if not tokens:
@@ -318,7 +286,7 @@ def canonical_person(name: str) -> str:
         # Only an office was named ("Prime Minister of Great Britain"): there is no bare name to return.
         return " ".join(tokens)
     tokens = stripped
-    folded = [fold(t).strip(".") for t in tokens]
+    folded = [table_key(t).strip(".") for t in tokens]
     known = _SURNAME_VARIANTS.get(folded[-1])
     if known is not None:
         full, given = known
@@ -329,28 +297,28 @@ def canonical_person(name: str) -> str:
             return full
     bare = " ".join(tokens)
     if bare.islower() or bare.isupper():
-        bare = " ".join(t if fold(t) in _PARTICLES else _capitalise(t.lower()) for t in tokens)
+        bare = " ".join(t if table_key(t) in _PARTICLES else _capitalise(t.lower()) for t in tokens)
     return bare
 
 
 def role_only(text: str) -> bool:
     """Whether a "name" is only an office ("the Ukrainian president", "the official"): nobody to resolve."""
-    words = [fold(w).strip(".,") for w in canonical_person(text).split()]
+    words = [table_key(w).strip(".,") for w in canonical_person(text).split()]
     return bool(words) and all(w in _ROLE_WORDS for w in words)
 
 
 def _surname_key(canonical: str) -> str:
-    return fold(canonical).split()[-1].strip(".")
+    return table_key(canonical).split()[-1].strip(".")
 
 
 def _is_surname_only(canonical: str) -> bool:
-    words = fold(canonical).split()
+    words = table_key(canonical).split()
     return all(w in _PARTICLES for w in words[:-1])
 
 
 def _initials(canonical: str) -> tuple[str, ...] | None:
     """The given-name initials of a form such as "E. Macron", or None when it is not one."""
-    words = fold(canonical).split()
+    words = table_key(canonical).split()
     given = [w for w in words[:-1] if w not in _PARTICLES]
     if given and all(len(w.rstrip(".")) == 1 for w in given):
         return tuple(w[0] for w in given)
@@ -365,7 +333,7 @@ class PersonResolver:
         # Spellings that differ only in accents or case share one representative: the most frequent.
         by_fold: dict[str, list[tuple[int, str]]] = {}
         for canonical, count in counts.items():
-            by_fold.setdefault(fold(canonical), []).append((-count, canonical))
+            by_fold.setdefault(table_key(canonical), []).append((-count, canonical))
         self._representative = {key: sorted(forms)[0][1] for key, forms in by_fold.items()}
         surnames: dict[str, set[str]] = {}
         for representative in self._representative.values():
@@ -381,12 +349,12 @@ class PersonResolver:
         if hit is not None:
             return hit
         canonical = canonical_person(name)
-        result = self._representative.get(fold(canonical), canonical)
+        result = self._representative.get(table_key(canonical), canonical)
         candidates = self._by_surname.get(_surname_key(canonical), [])
         if _is_surname_only(canonical) and len(candidates) == 1:
             result = candidates[0]
         elif (initials := _initials(canonical)) is not None:
-            matching = [c for c in candidates if fold(c)[0] == initials[0]]
+            matching = [c for c in candidates if table_key(c)[0] == initials[0]]
             if len(matching) == 1:
                 result = matching[0]
         self._cache[name] = result
@@ -400,10 +368,10 @@ class PersonResolver:
         if hit is not None:
             return hit
         found: set[str] = set()
-        for word in _WORDS.findall(_plain(text)):
+        for word in _WORDS.findall(straight_typography(text)):
             if not word[0].isupper():
                 continue
-            key = _POSSESSIVE.sub("", fold(word))
+            key = _POSSESSIVE.sub("", table_key(word))
             if key in _SURNAME_VARIANTS:
                 found.add(_SURNAME_VARIANTS[key][0])
             elif len(candidates := self._by_surname.get(key, [])) == 1:
@@ -473,7 +441,7 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 def _place_key(text: str) -> str:
     """Folded words only, so "Washington, D.C." and "washington dc" meet."""
-    return _NON_WORD.sub(" ", fold(text)).strip()
+    return _NON_WORD.sub(" ", table_key(text)).strip()
 
 
 def _padded(key: str) -> str:
@@ -580,7 +548,7 @@ def _find_place(text: str) -> tuple[str, str, str | None, str] | None:
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
-    cleaned = " ".join(" ".join(_plain(text).split()).strip(" '\".,;").split())
+    cleaned = " ".join(" ".join(straight_typography(text).split()).strip(" '\".,;").split())
     return cleaned or None
 
 
@@ -674,10 +642,10 @@ def canonical_series(text: str | None) -> str | None:
     if text is None:
         return None
     # Quotation marks go wherever they are; an apostrophe inside a word ("leaders'") stays.
-    cleaned = _clean(re.sub(r"\"|(?<!\w)'|'(?!\w)", " ", _plain(text)))
+    cleaned = _clean(re.sub(r"\"|(?<!\w)'|'(?!\w)", " ", straight_typography(text)))
     if not cleaned:
         return None
-    key = fold(cleaned)
+    key = table_key(cleaned)
     for pattern, name in _SERIES:
         if pattern.search(key):
             return name
@@ -694,7 +662,7 @@ def canonical_series(text: str | None) -> str | None:
 @lru_cache(maxsize=16384)
 def series_in_text(text: str) -> frozenset[str]:
     """The known series a free text (such as a title) names."""
-    key = fold(text)
+    key = table_key(text)
     if not _ANY_SERIES.search(key):
         return frozenset()
     named = frozenset(name for pattern, name in _SERIES if pattern.search(key))
@@ -727,7 +695,7 @@ def series_named_by(text: str) -> frozenset[str]:
 
 
 def _acronym(name: str) -> str:
-    return "".join(w[0] for w in re.findall(r"[0-9a-z]+", fold(name)) if w not in _SMALL_WORDS)
+    return "".join(w[0] for w in re.findall(r"[0-9a-z]+", table_key(name)) if w not in _SMALL_WORDS)
 
 
 @lru_cache(maxsize=8192)
@@ -740,9 +708,9 @@ def series_match(a: str, b: str) -> bool:
         return False
     short, long = sorted((a, b), key=len)
     if " " not in short and short.isupper() and 3 <= len(short) <= 6:
-        return fold(short) == _acronym(long)
-    words_short = set(re.findall(r"[0-9a-z]+", fold(short))) - _SMALL_WORDS
-    words_long = set(re.findall(r"[0-9a-z]+", fold(long))) - _SMALL_WORDS
+        return table_key(short) == _acronym(long)
+    words_short = set(re.findall(r"[0-9a-z]+", table_key(short))) - _SMALL_WORDS
+    words_long = set(re.findall(r"[0-9a-z]+", table_key(long))) - _SMALL_WORDS
     return len(words_short) >= 2 and words_short <= words_long
 
 
@@ -821,7 +789,7 @@ def _tokens(text: str) -> list[_Token]:
             word = word[:-1]
         # "el-Sheikh" in "Sharm el-Sheikh" counts as capitalised.
         capital = word[0].isupper() or bool(_PREFIXED.match(word))
-        out.append(_Token(start, start + len(word), fold(word), capital, possessive))
+        out.append(_Token(start, start + len(word), table_key(word), capital, possessive))
     return out
 
 

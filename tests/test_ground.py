@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from summarizer.dates import reconcile_date
 from summarizer.ground import (
     GroundResult,
-    fold,
     ground,
     match_quote,
     role_in_text,
@@ -23,6 +22,7 @@ from summarizer.ground import (
 from summarizer.models import Article, LLMExtraction, LLMQuote, PreparedArticle
 from summarizer.prepare import prepare
 from summarizer.sources import parse_text, sha256_text
+from summarizer.text import match_fold
 
 
 def _seed(seeds_dir: Path, prefix: str) -> PreparedArticle:
@@ -134,7 +134,7 @@ def test_match_quote_kinds(seeds_dir: Path, written: str, kind: str) -> None:
     found = text[start:end]
     assert found.startswith("Starmer and Macron are jointly hosting today")
     if kind != "fuzzy":
-        assert fold(found) == fold(written.strip("“”"))
+        assert match_fold(found) == match_fold(written.strip("“”"))
 
 
 def test_match_quote_folds_dashes_and_ellipsis() -> None:
@@ -408,7 +408,7 @@ def test_normalized_matches_fold_to_the_written_quote(article_text: str, data: s
     if kind == "exact":
         assert s is not None and e is not None and article_text[s:e] == needle
     elif kind == "normalized":
-        assert s is not None and e is not None and fold(article_text[s:e]) == fold(needle).strip()
+        assert s is not None and e is not None and match_fold(article_text[s:e]) == match_fold(needle).strip()
 
 
 # --- deterministic corrections of small-model answers ----------------------------------------------------

@@ -26,6 +26,16 @@ V = TypeVar("V")
 
 
 @dataclass
+class StepReport:
+    """What a cached step did that both steps count: answers read back, answers missing, what asking cost."""
+
+    from_store: int = 0
+    failed: int = 0
+    usage: Usage = field(default_factory=Usage)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Asked(Generic[V]):
     """What one ask gave: a value, or None and why not; what it cost either way."""
 

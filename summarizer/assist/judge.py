@@ -19,17 +19,17 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx2
 
 from ..config import Config
 from ..consolidate import DEFAULT_BAND, consolidate
-from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord, Usage
+from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord
 from ..prompting import Prompt, load_prompt
 from ..store import Store
-from .cached import Asked, CachedStep, ask_once
+from .cached import Asked, CachedStep, StepReport, ask_once
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -45,17 +45,13 @@ EVIDENCE_CHARS = 240
 
 
 @dataclass
-class JudgeReport:
+class JudgeReport(StepReport):
     """What the judge did: distinct uncertain pairs, verdicts asked and reused, failures."""
 
     pairs: int = 0
     asked: int = 0
-    from_store: int = 0
     same: int = 0
-    failed: int = 0
     rounds: int = 0
-    usage: Usage = field(default_factory=Usage)
-    errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         parts = [

@@ -13,18 +13,18 @@ import functools
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx2
 
 from ..config import Config
-from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative, Usage
-from ..names import fold
+from ..models import NARRATIVE_MAX_CHARS, LLMNarrative, Meeting, MeetingsDocument, Narrative
 from ..prompting import Prompt, load_prompt
 from ..render import meeting_facts
 from ..store import Store
-from .cached import Asked, CachedStep, ask_once
+from ..text import table_key
+from .cached import Asked, CachedStep, StepReport, ask_once
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -37,13 +37,11 @@ MAX_ANSWER_TOKENS = 160
 
 
 @dataclass
-class NarrativeReport:
+class NarrativeReport(StepReport):
+    """What the narrative step did: meetings, paragraphs written and reused, failures."""
+
     meetings: int = 0
     written: int = 0
-    from_store: int = 0
-    failed: int = 0
-    usage: Usage = field(default_factory=Usage)
-    errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         text = (
@@ -65,7 +63,7 @@ _FUNCTION_WORDS = frozenset(
 
 def unsupported(paragraph: str, facts: str) -> list[str]:
     """Names and numbers in `paragraph` that `facts` does not contain (sentence-initial words excepted)."""
-    haystack = f" {re.sub(r'[^0-9a-z]+', ' ', fold(facts))} "
+    haystack = f" {re.sub(r'[^0-9a-z]+', ' ', table_key(facts))} "
     found: list[str] = []
     for sentence in _SENTENCE.split(paragraph.strip()):
         for match in _TOKEN.finditer(sentence):
@@ -74,7 +72,7 @@ def unsupported(paragraph: str, facts: str) -> list[str]:
                 continue
             if match.start() == 0 and not word[0].isdigit():
                 continue
-            needle = " ".join(re.sub(r"[^0-9a-z]+", " ", fold(word)).split())
+            needle = " ".join(re.sub(r"[^0-9a-z]+", " ", table_key(word)).split())
             if needle and f" {needle} " not in haystack and word not in found:
                 found.append(word)
     return found

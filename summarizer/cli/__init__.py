@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import inspect
 import logging
 import os
 import sys
@@ -283,6 +284,75 @@ def _batch_options(
     return BatchOptions(poll_interval=poll_interval, max_requests=max_requests, max_bytes=max_bytes)
 
 
+def _model_options(
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    store: StoreOpt = None,
+    concurrency: ConcurrencyOpt = 4,
+    extraction: ExtractionOpt = None,
+    request_timeout: TimeoutOpt = 300.0,
+    local_model: LocalModelOpt = None,
+    replay: ReplayOpt = False,
+    cassettes: CassettesOpt = None,
+    max_tokens_per_article: BudgetOpt = None,
+    max_retries: RetriesOpt = None,
+    max_reasks: ReasksOpt = None,
+    no_cache: NoCacheOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """The options of `run` and `extract` that say how to extract (typer reads them from this signature)."""
+
+
+def _source_options(
+    batch: BatchOpt = False,
+    poll_interval: PollOpt = 30.0,
+    batch_max_requests: BatchRequestsOpt = 50_000,
+    batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
+    since: EntriesSinceOpt = None,
+    limit: LimitOpt = None,
+    all_entries: AllEntriesOpt = False,
+    ignore_robots: IgnoreRobotsOpt = False,
+    fetch_timeout: FetchTimeoutOpt = 20.0,
+) -> None:
+    """The options of `run` and `extract` for the Batch API and for feeds and web pages."""
+
+
+def _params(func: Callable[..., None]) -> list[inspect.Parameter]:
+    return list(inspect.signature(func, eval_str=True).parameters.values())
+
+
+def _extraction_command(func: Callable[..., None]) -> Callable[..., None]:
+    """`func(inputs, out, <its own options>, **options)` as a command that also takes the options `run` and
+    `extract` share: the model ones after `out`, the batch and web ones last (the order --help lists)."""
+    own = [p for p in _params(func) if p.kind is not inspect.Parameter.VAR_KEYWORD]
+
+    def command(**kwargs: Any) -> None:
+        func(**kwargs)
+
+    command.__name__, command.__qualname__, command.__doc__ = func.__name__, func.__qualname__, func.__doc__
+    command.__module__ = func.__module__
+    params = [*own[:2], *_params(_model_options), *own[2:], *_params(_source_options)]
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    return command
+
+
+def _extraction_setup(
+    options: dict[str, Any], **extra: Any
+) -> tuple[Config, BatchOptions | None, WebOptions]:
+    """The run's Config, Batch API options and web options from the shared options of `run` and `extract`."""
+    o = options
+    config = _config(
+        model=o["model"], base_url=o["base_url"], store=o["store"], local_model=o["local_model"],
+        replay=o["replay"], cassettes=o["cassettes"], concurrency=o["concurrency"],
+        request_timeout=o["request_timeout"], extraction=o["extraction"],
+        max_tokens_per_article=o["max_tokens_per_article"], use_cache=not o["no_cache"],
+        max_retries=o["max_retries"], max_reasks=o["max_reasks"], **extra,
+    )  # fmt: skip
+    batch = _batch_options(o["batch"], o["poll_interval"], o["batch_max_requests"], o["batch_max_bytes"])
+    web = _web_options(o["since"], o["limit"], o["all_entries"], o["ignore_robots"], o["fetch_timeout"])
+    return config, batch, web
+
+
 def summary_line(summary: Any, config: Config) -> str:
     from ..llm.prices import cost_usd
 
@@ -300,38 +370,17 @@ def summary_line(summary: Any, config: Config) -> str:
 
 
 @app.command()
+@_extraction_command
 def run(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", help="Output directory.")],
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    store: StoreOpt = None,
-    concurrency: ConcurrencyOpt = 4,
-    extraction: ExtractionOpt = None,
-    request_timeout: TimeoutOpt = 300.0,
-    local_model: LocalModelOpt = None,
-    replay: ReplayOpt = False,
-    cassettes: CassettesOpt = None,
-    max_tokens_per_article: BudgetOpt = None,
-    max_retries: RetriesOpt = None,
-    max_reasks: ReasksOpt = None,
-    no_cache: NoCacheOpt = False,
-    verbose: VerboseOpt = False,
     judge: JudgeOpt = False,
     narrative: NarrativeOpt = False,
-    batch: BatchOpt = False,
-    poll_interval: PollOpt = 30.0,
-    batch_max_requests: BatchRequestsOpt = 50_000,
-    batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
-    since: EntriesSinceOpt = None,
-    limit: LimitOpt = None,
-    all_entries: AllEntriesOpt = False,
-    ignore_robots: IgnoreRobotsOpt = False,
-    fetch_timeout: FetchTimeoutOpt = 20.0,
+    **options: Any,
 ) -> None:
     """Extract, consolidate and render: OUT/extractions.jsonl, meetings.json, briefing.md, briefing.html,
     meetings.ics, meetings.csv and quotes.csv."""
-    _setup_logging(verbose)
+    _setup_logging(options["verbose"])
 
     def body() -> int:
         from ..pipeline import finish_document
@@ -340,17 +389,9 @@ def run(
         from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
         from ..store import Store
 
-        config = _config(
-            model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
-            cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
-            extraction=extraction,
-            max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
-            max_retries=max_retries, max_reasks=max_reasks, judge=judge, narrative=narrative,
-        )  # fmt: skip
-        options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
-        web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        config, batch, web = _extraction_setup(options, judge=judge, narrative=narrative)
         _check_outputs(out, RUN_OUTPUTS)
-        items, rows = _extract(inputs, config, options, web)
+        items, rows = _extract(inputs, config, batch, web)
         if not rows:
             return 0
         # The rows are the expensive part: on disk before anything optional can fail.
@@ -373,48 +414,19 @@ def run(
 
 
 @app.command()
+@_extraction_command
 def extract(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", help="Output JSONL file.")],
-    model: ModelOpt = None,
-    base_url: BaseUrlOpt = None,
-    store: StoreOpt = None,
-    concurrency: ConcurrencyOpt = 4,
-    extraction: ExtractionOpt = None,
-    request_timeout: TimeoutOpt = 300.0,
-    local_model: LocalModelOpt = None,
-    replay: ReplayOpt = False,
-    cassettes: CassettesOpt = None,
-    max_tokens_per_article: BudgetOpt = None,
-    max_retries: RetriesOpt = None,
-    max_reasks: ReasksOpt = None,
-    no_cache: NoCacheOpt = False,
-    verbose: VerboseOpt = False,
-    batch: BatchOpt = False,
-    poll_interval: PollOpt = 30.0,
-    batch_max_requests: BatchRequestsOpt = 50_000,
-    batch_max_bytes: BatchBytesOpt = 200 * 1024 * 1024,
-    since: EntriesSinceOpt = None,
-    limit: LimitOpt = None,
-    all_entries: AllEntriesOpt = False,
-    ignore_robots: IgnoreRobotsOpt = False,
-    fetch_timeout: FetchTimeoutOpt = 20.0,
+    **options: Any,
 ) -> None:
     """Per-article records only, one JSON line per input article."""
-    _setup_logging(verbose)
+    _setup_logging(options["verbose"])
 
     def body() -> int:
-        config = _config(
-            model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
-            cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
-            extraction=extraction,
-            max_tokens_per_article=max_tokens_per_article, use_cache=not no_cache,
-            max_retries=max_retries, max_reasks=max_reasks,
-        )  # fmt: skip
-        options = _batch_options(batch, poll_interval, batch_max_requests, batch_max_bytes)
-        web = _web_options(since, limit, all_entries, ignore_robots, fetch_timeout)
+        config, batch, web = _extraction_setup(options)
         _check_outputs(None, [out])
-        _, rows = _extract(inputs, config, options, web)
+        _, rows = _extract(inputs, config, batch, web)
         if not rows:
             return 0
         write_atomic(out, _jsonl(rows))

@@ -68,12 +68,12 @@ from ..names import (
     PersonResolver,
     canonical_country,
     canonical_series,
-    fold,
     place_parts,
     role_only,
     series_match,
     series_named_by,
 )
+from ..text import table_key
 
 __all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"]
 
@@ -165,7 +165,9 @@ _TYPE_ORDER: tuple[str, ...] = (
 )
 _STATUS_RANK: dict[str, int] = {"announced": 0, "scheduled": 1, "postponed": 2, "cancelled": 3, "held": 4}
 _PRECISION_RANK: dict[str, int] = {"day": 0, "range": 1, "week": 2, "month": 3, "year": 4, "unknown": 5}
-_TYPE_LABEL: dict[str, str] = {
+# The noun a made-up title uses for a meeting type ("G7 summit, Kananaskis", "Iran talks"): lower case,
+# and not render's display labels ("Negotiations", "Multilateral meeting"), which differ for four types.
+_TITLE_NOUN: dict[str, str] = {
     "summit": "summit",
     "multilateral_meeting": "meeting",
     "conference": "conference",
@@ -254,7 +256,7 @@ def _interval(spec: DateSpec) -> tuple[int, int] | None:
 
 
 def _title_tokens(title: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(fold(title)) if w not in _TITLE_STOP)
+    return frozenset(w for w in _WORD.findall(table_key(title)) if w not in _TITLE_STOP)
 
 
 def _dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
@@ -356,12 +358,12 @@ def _items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[_
                     people=frozenset(c[0] for c in cast_list) | resolve.named_in(record.title),
                     cast=cast_list,
                     hosts=frozenset(_host_key(h, resolve) for h in record.hosts if h.strip()),
-                    city=fold(place[0]) if place[0] else None,
-                    country=fold(place[1]) if place[1] else None,
+                    city=table_key(place[0]) if place[0] else None,
+                    country=table_key(place[1]) if place[1] else None,
                     place=place,
                     remote=record.format in ("hybrid", "virtual"),
                     title_tokens=_title_tokens(record.title),
-                    signature=(fold(record.title), interval, record.meeting_type),
+                    signature=(table_key(record.title), interval, record.meeting_type),
                     quotes=tuple(quotes_by_index.get(index, ())),
                     report_key=(pub_ord, _STATUS_RANK[record.status], key, index),
                 )
@@ -920,8 +922,8 @@ def _merge_location(members: Sequence[_Item]) -> tuple[Location, Conflict | None
         return Location(city=keys[0][0], country=keys[0][1], venue=venue), None
 
     def consistent(a: tuple[str | None, str | None], b: tuple[str | None, str | None]) -> bool:
-        city_ok = a[0] is None or b[0] is None or fold(a[0]) == fold(b[0])
-        country_ok = a[1] is None or b[1] is None or fold(a[1]) == fold(b[1])
+        city_ok = a[0] is None or b[0] is None or table_key(a[0]) == table_key(b[0])
+        country_ok = a[1] is None or b[1] is None or table_key(a[1]) == table_key(b[1])
         return city_ok and country_ok
 
     def support(key: tuple[str | None, str | None]) -> list[_Item]:
@@ -1049,7 +1051,7 @@ def _merge_texts(members: Sequence[_Item], field: str) -> list[str]:
     for m in members:
         for text in getattr(m.record, field):
             clean = " ".join(text.split()).rstrip(" .;")
-            key = fold(clean)
+            key = table_key(clean)
             if not key or any(key == k or fuzz.token_set_ratio(key, k) >= 90 for k in keys):
                 continue
             kept.append(clean)
@@ -1064,9 +1066,9 @@ def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, 
             counts[title] = counts.get(title, 0) + 1
 
     def informative(title: str) -> tuple[bool, bool, bool, int, int, str]:
-        key = fold(title)
-        has_series = series is None or series in series_named_by(title) or fold(series) in key
-        has_city = city is None or fold(city) in key
+        key = table_key(title)
+        has_series = series is None or series in series_named_by(title) or table_key(series) in key
+        has_city = city is None or table_key(city) in key
         # Then the series spelled as it is canonically, then the title most reports use, then the shortest.
         spelled = series is None or series in title
         return (has_series, has_city, spelled, counts[title], -len(title), title)
@@ -1074,10 +1076,10 @@ def _pick_title(members: Sequence[_Item], series: str | None, city: str | None, 
     best = max(counts, key=informative) if counts else ""
     has_series, has_city, *_ = informative(best) if best else (False, False)
     if series and city and not (has_series and has_city):
-        label = _TYPE_LABEL[mtype]
-        head = series if fold(series).endswith(label.split()[-1]) else f"{series} {label}"
+        label = _TITLE_NOUN[mtype]
+        head = series if table_key(series).endswith(label.split()[-1]) else f"{series} {label}"
         return f"{head}, {city}"
-    return best or (f"{series} {_TYPE_LABEL[mtype]}" if series else _TYPE_LABEL[mtype].capitalize())
+    return best or (f"{series} {_TITLE_NOUN[mtype]}" if series else _TITLE_NOUN[mtype].capitalize())
 
 
 def _meeting_id(members: Sequence[_Item]) -> str:

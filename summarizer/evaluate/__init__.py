@@ -6,7 +6,6 @@ import datetime as dt
 import importlib
 import itertools
 import logging
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from ..models import (
     Status,
     StatusChange,
 )
+from ..text import alnum_words
 
 log = logging.getLogger("summarizer")
 
@@ -253,12 +253,6 @@ class EvalReport(BaseModel):
 # --- names -----------------------------------------------------------------------------------------
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    return " ".join("".join(ch if ch.isalnum() else " " for ch in bare).split())
-
-
 PlaceFn = Callable[[str | None, str | None, str | None], tuple[str | None, str | None, str | None]]
 
 
@@ -272,7 +266,7 @@ class _Names:
     place: PlaceFn
 
     def person_key(self, name: str) -> str:
-        return _fold(self.person(name))
+        return alnum_words(self.person(name))
 
     def same_person(self, a: str, b: str) -> bool:
         ka, kb = self.person_key(a), self.person_key(b)
@@ -286,10 +280,10 @@ class _Names:
 
     def location(self, loc: Location) -> tuple[str | None, str | None]:
         city, country, _ = self.place(loc.city, loc.country, loc.venue)
-        city_key = _fold(city) if city else None
+        city_key = alnum_words(city) if city else None
         country_key = None
         if country:
-            country_key = _fold(self.country(country) or country)
+            country_key = alnum_words(self.country(country) or country)
         return city_key or None, country_key or None
 
 
@@ -386,7 +380,7 @@ def _match_score(gold: GoldMeeting, pred: MeetingRecord, names: _Names) -> float
     elif pred_country is not None and any(country == pred_country for _, country in places):
         score += 0.5
     score += _participant_overlap(gold, pred, names)
-    score += 0.5 * fuzz.token_set_ratio(_fold(gold.title), _fold(pred.title)) / 100
+    score += 0.5 * fuzz.token_set_ratio(alnum_words(gold.title), alnum_words(pred.title)) / 100
     return round(score, 6)
 
 

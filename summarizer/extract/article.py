@@ -15,7 +15,7 @@ from pydantic import Field, create_model
 
 from ..config import Config
 from ..fill import chunk_proposals, default_label, render_proposals
-from ..ground import GroundResult, fold, ground, ground_labels
+from ..ground import GroundResult, ground, ground_labels
 from ..llm.spend import Spend
 from ..llm.wire import request_payload
 from ..models import (
@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..prepare import render_numbered
 from ..prompting import Prompt, load_prompt
+from ..text import match_fold
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -203,7 +204,7 @@ _EXAMPLE = re.compile(r"\"[^\"\n]*\"")
 def _prompt_windows(system: str) -> frozenset[str]:
     windows: set[str] = set()
     for part in _EXAMPLE.split(system):
-        folded = fold(part)
+        folded = match_fold(part)
         windows.update(folded[i : i + ECHO_CHARS] for i in range(len(folded) - ECHO_CHARS + 1))
     return frozenset(windows)
 
@@ -219,12 +220,12 @@ class _EchoCheck:
     def __call__(self, value: str | None) -> bool:
         if not value or len(value) < ECHO_CHARS:
             return False
-        folded = fold(value)
+        folded = match_fold(value)
         for i in range(len(folded) - ECHO_CHARS + 1):
             window = folded[i : i + ECHO_CHARS]
             if window in self.windows:
                 if self._article is None:
-                    self._article = fold(self.article_text)
+                    self._article = match_fold(self.article_text)
                 if window not in self._article:
                     return True
         return False

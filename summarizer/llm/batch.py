@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import httpx2
 import openai
 from instructor.core.exceptions import IncompleteOutputException
 from instructor.processing.response import handle_reask_kwargs, process_response
@@ -20,7 +19,7 @@ from ..config import Config
 from ..errors import LLMError, TruncatedOutput, redact
 from ..models import BATCH_FINAL_STATES, Usage
 from ..prompting import Prompt
-from .client import _first_line, _usage_of, instructor_mode, openai_client
+from .client import Endpoint, _first_line, _usage_of, instructor_mode
 from .wire import BATCH_ENDPOINT, request_payload
 
 T = TypeVar("T", bound=BaseModel)
@@ -106,22 +105,10 @@ class BatchInfo:
         return self.status in BATCH_FINAL_STATES
 
 
-class BatchClient:
+class BatchClient(Endpoint):
     """The Files and Batches endpoints of OpenAI, or of any server that implements its Batch API."""
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        http_client: httpx2.AsyncClient | None = None,
-        client: openai.AsyncOpenAI | None = None,
-    ) -> None:
-        self.config = config
-        missing = "the Batch API needs a server"
-        self._openai = client or openai_client(config, http_client=http_client, missing=missing)
-
-    async def aclose(self) -> None:
-        await self._openai.close()
+    _missing = "the Batch API needs a server"
 
     async def upload(self, data: bytes, *, filename: str) -> str:
         """Upload a JSONL file of requests; its file id."""

@@ -70,6 +70,30 @@ def openai_client(
     )
 
 
+class Endpoint:
+    """Holds the one openai client of an endpoint (made from `config`, or `client` to share a pool)."""
+
+    # What the error says when there is no endpoint to talk to.
+    _missing = "a model endpoint"
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        http_client: httpx2.AsyncClient | None = None,
+        client: openai.AsyncOpenAI | None = None,
+    ) -> None:
+        self.config = config
+        self._openai = client or openai_client(config, http_client=http_client, missing=self._missing)
+        self._opened()
+
+    def _opened(self) -> None:
+        """What a subclass sets up once the openai client is there."""
+
+    async def aclose(self) -> None:
+        await self._openai.close()
+
+
 # The openai client does not retry when the server asks for a longer pause than this (seconds).
 MAX_RETRY_AFTER = 120
 # A truncated answer is asked again with this many times the room, up to MAX_GROWTH times the configured size.
@@ -124,7 +148,7 @@ def _wire_model(model: type[BaseModel]) -> type[BaseModel]:
     return wrapped
 
 
-class LLM:
+class LLM(Endpoint):
     """An async client for one model endpoint.
 
     Exactly one layer retries transport failures: the openai client (`max_retries`; 408/409/429/5xx,
@@ -134,22 +158,13 @@ class LLM:
     So one `structured` call sends at most (1 + max_retries) x (1 + max_reasks) HTTP requests.
     """
 
-    def __init__(
-        self,
-        config: Config,
-        *,
-        http_client: httpx2.AsyncClient | None = None,
-        client: openai.AsyncOpenAI | None = None,
-    ) -> None:
-        self.config = config
-        self._openai = client or openai_client(config, http_client=http_client, missing="no model endpoint")
-        self._client = instructor.from_openai(self._openai, mode=instructor_mode(config))
+    _missing = "no model endpoint"
+
+    def _opened(self) -> None:
+        self._client = instructor.from_openai(self._openai, mode=instructor_mode(self.config))
         self._client.on("completion:response", _count_call)
         # Requests in flight, whichever article or chunk they belong to.
-        self._slots = asyncio.Semaphore(config.concurrency)
-
-    async def aclose(self) -> None:
-        await self._openai.close()
+        self._slots = asyncio.Semaphore(self.config.concurrency)
 
     def derive(self, config: Config) -> LLM:
         """A client with other limits (`config`) on the same endpoint and connection pool."""

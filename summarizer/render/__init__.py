@@ -61,7 +61,7 @@ import markupsafe
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
-from ..dates import format_date, shift_days
+from ..dates import MONTH_NAMES, format_date, shift_days
 from ..errors import InputError
 from ..models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
 
@@ -77,22 +77,6 @@ __all__ = [
 ]
 
 SectionKey = Literal["upcoming", "past", "undated", "dated"]
-
-_MONTH_NAMES = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 STATUS_COLORS: dict[str, str] = {
     "announced": "#2563eb",
@@ -132,11 +116,11 @@ _FIELD_LABELS = {
 
 
 def _long(day: dt.date) -> str:
-    return f"{day.day} {_MONTH_NAMES[day.month]} {day.year}"
+    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
 
 
 def _short(day: dt.date, *, with_year: bool) -> str:
-    text = f"{day.day} {_MONTH_NAMES[day.month][:3]}"
+    text = f"{day.day} {MONTH_NAMES[day.month][:3]}"
     return f"{text} {day.year}" if with_year else text
 
 
@@ -711,7 +695,7 @@ def _ticks(first: int, last: int, x: Callable[[dt.date], float]) -> list[Tick]:
         first_of_month = dt.date(year, month, 1)
         if first_of_month.toordinal() > hi:
             return ticks
-        name = _MONTH_NAMES[month][:3]
+        name = MONTH_NAMES[month][:3]
         ticks.append(Tick(x(first_of_month), f"{name} {year}" if month == 1 or not ticks else name))
 
 
@@ -1095,7 +1079,9 @@ def render_template(
         raise InputError(f"template: {type(exc).__name__}: {exc}") from exc
 
 
-def _canonical_series(value: str) -> str:
+def _series_filter_key(value: str) -> str:
+    """How `--series` compares: quotes dropped, spaces folded, case folded. Not names.canonical_series,
+    which maps a free text to a known series; this only compares the written name loosely."""
     return " ".join(re.sub(r"[\"'“”‘’«»`]", "", value).split()).casefold()
 
 
@@ -1107,10 +1093,10 @@ def filter_meetings(
     series: str | None = None,
 ) -> MeetingsDocument:
     """The meetings whose dates overlap [since, until] and whose series matches; articles are kept whole."""
-    wanted = _canonical_series(series) if series else None
+    wanted = _series_filter_key(series) if series else None
     kept = []
     for meeting in doc.meetings:
-        if wanted is not None and _canonical_series(meeting.series or "") != wanted:
+        if wanted is not None and _series_filter_key(meeting.series or "") != wanted:
             continue
         span = _span(meeting.date)
         if span is None:
