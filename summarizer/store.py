@@ -52,6 +52,12 @@ CREATE TABLE IF NOT EXISTS batch_items (
     article_id TEXT NOT NULL, chunk INTEGER NOT NULL, PRIMARY KEY (batch_id, custom_id)
 );
 CREATE INDEX IF NOT EXISTS batch_items_by_key ON batch_items (cache_key);
+CREATE TABLE IF NOT EXISTS key_memos (
+    memo TEXT PRIMARY KEY, cache_key TEXT NOT NULL, created TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rendered (
+    key TEXT PRIMARY KEY, body TEXT NOT NULL, created TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS fetched_pages (
     url TEXT PRIMARY KEY, final_url TEXT NOT NULL, status INTEGER NOT NULL, content_type TEXT NOT NULL,
     etag TEXT, last_modified TEXT, body BLOB NOT NULL, fetched TEXT NOT NULL
@@ -195,6 +201,36 @@ class Store:
                     scrub(extraction.model_dump_json()),
                     _now(),
                 ),
+            )
+
+    def memo_cache_key(self, memo: str) -> str | None:
+        """The cache key remembered for an extraction request's memo (see extract/rows.py), if any."""
+        row = self._row("SELECT cache_key FROM key_memos WHERE memo = ?", (memo,))
+        return str(row[0]) if row is not None else None
+
+    def put_memos(self, memos: Sequence[tuple[str, str]]) -> None:
+        """Remember (memo, cache key) pairs, all in one transaction."""
+        if not memos:
+            return
+        now = _now()
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO key_memos VALUES (?, ?, ?)", [(m, k, now) for m, k in memos]
+            )
+
+    def get_rendered(self, key: str) -> str | None:
+        """An output rendered before under `key` (a hash of the document, the output's name and the code)."""
+        row = self._row("SELECT body FROM rendered WHERE key = ?", (key,))
+        return str(row[0]) if row is not None else None
+
+    def keep_rendered(self, bodies: dict[str, str]) -> None:
+        """Keep these rendered outputs by key, and only these: the cache holds the latest run's outputs."""
+        now = _now()
+        with self._write() as db:
+            marks = ",".join("?" * len(bodies))
+            db.execute(f"DELETE FROM rendered WHERE key NOT IN ({marks})", list(bodies))
+            db.executemany(
+                "INSERT OR IGNORE INTO rendered VALUES (?, ?, ?)", [(k, b, now) for k, b in bodies.items()]
             )
 
     def put_article(self, article: Article) -> None:

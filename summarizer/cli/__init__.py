@@ -8,7 +8,7 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ..llm.batch import BatchInfo
     from ..models import ArticleExtraction, MeetingsDocument
     from ..sources.fetch import WebOptions
+    from ..store import Store
 
 app = typer.Typer(
     add_completion=False,
@@ -32,6 +33,21 @@ app.add_typer(local_app, name="local")
 
 log = logging.getLogger("summarizer")
 F = TypeVar("F", bound=Callable[..., Any])
+R = TypeVar("R")
+
+
+def _arun(job: Coroutine[Any, Any, R]) -> R:
+    """asyncio.run(job), but the result never sits in the main task: on the way out, asyncio.run reads the
+    SIGINT handler, and signal.getsignal formats that handler's repr (which holds the task, so the repr of
+    its result): with a document of hundreds of articles that alone took a tenth of a second."""
+    box: list[R] = []
+
+    async def main() -> None:
+        box.append(await job)
+
+    asyncio.run(main())
+    return box[0]
+
 
 # --- shared options -------------------------------------------------------------------------------
 Inputs = Annotated[
@@ -175,6 +191,31 @@ def write_atomic(path: Path, text: str) -> None:
     write_output(path, text)
 
 
+def _render_cached(st: Store, doc: MeetingsDocument, renderers: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Each output by name, rendered by `renderers[name]` (a module under summarizer.render and a function
+    in it), or taken from the store when the same document was rendered by the same code before (a re-run of
+    stored articles): the key hashes the whole document, the output's name and the package's code, templates
+    and library versions (fingerprint.py), so a cached output is never stale."""
+    import hashlib
+    import importlib
+
+    from ..fingerprint import code_fingerprint
+
+    document = hashlib.sha256(doc.model_dump_json().encode()).hexdigest()
+    texts: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for name, (module, function) in renderers.items():
+        key = hashlib.sha256(f"{code_fingerprint()}\0{document}\0{name}".encode()).hexdigest()
+        text = st.get_rendered(key)
+        if text is None:
+            render = getattr(importlib.import_module(f"summarizer.render{module}"), function)
+            text = render(doc)
+            assert isinstance(text, str)
+        texts[name] = bodies[key] = text
+    st.keep_rendered(bodies)
+    return texts
+
+
 RUN_OUTPUTS = (
     "extractions.jsonl",
     "meetings.json",
@@ -225,7 +266,7 @@ def _extract(
     from .progress import Reporter
 
     with Store(config.store_path) as store:
-        loaded = asyncio.run(aread_inputs(inputs, stdin=sys.stdin, store=store, web=web))
+        loaded = _arun(aread_inputs(inputs, stdin=sys.stdin, store=store, web=web))
     for feed in loaded.feeds:
         typer.echo(f"summarizer: {feed.line()}", err=True)
     items = loaded.items
@@ -245,12 +286,12 @@ def _extract(
             reporter.advance(row)
 
         if batch is None or config.design == "rules":  # the rules design has no request to batch
-            rows = asyncio.run(extract_many(items, config, store, on_result=on_result))
+            rows = _arun(extract_many(items, config, store, on_result=on_result))
         else:
             from ..extract.batch import extract_batch
 
             on_poll = _batch_poll_display()
-            rows = asyncio.run(
+            rows = _arun(
                 extract_batch(items, config, store, options=batch, on_result=on_result, on_poll=on_poll)
             )
         loaded.mark_read(store, {r.article.id for r in rows if r.status == "ok"})
@@ -384,9 +425,6 @@ def run(
 
     def body() -> int:
         from ..pipeline import finish_document
-        from ..render import render_html, render_json, render_markdown
-        from ..render.ics import render_ics
-        from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
         from ..store import Store
 
         config, batch, web = _extraction_setup(options, judge=judge, narrative=narrative)
@@ -397,15 +435,18 @@ def run(
         # The rows are the expensive part: on disk before anything optional can fail.
         write_atomic(out / RUN_OUTPUTS[0], _jsonl(rows))
         with Store(config.store_path) as st:
-            doc, lines = asyncio.run(finish_document(items, rows, config, st))
+            doc, lines = _arun(finish_document(items, rows, config, st))
             for line in lines:
                 typer.echo(f"summarizer: {line}", err=True)
-            write_atomic(out / "meetings.json", render_json(doc))
-            write_atomic(out / "briefing.md", render_markdown(doc))
-            write_atomic(out / "briefing.html", render_html(doc))
-            write_atomic(out / "meetings.ics", render_ics(doc))
-            write_atomic(out / "meetings.csv", render_meetings_csv(doc))
-            write_atomic(out / "quotes.csv", render_quotes_csv(doc))
+            # Module and function of each output's renderer, imported only when an output is not cached.
+            renderers = {
+                "meetings.json": ("", "render_json"), "briefing.md": ("", "render_markdown"),
+                "briefing.html": ("", "render_html"), "meetings.ics": (".ics", "render_ics"),
+                "meetings.csv": (".spreadsheet", "render_meetings_csv"),
+                "quotes.csv": (".spreadsheet", "render_quotes_csv"),
+            }  # fmt: skip
+            for name, text in _render_cached(st, doc, renderers).items():
+                write_atomic(out / name, text)
             st.put_document(doc)
         typer.echo(f"summarizer: wrote {out}/ ({len(doc.meetings)} meetings)", err=True)
         return 1 if any(r.status == "failed" for r in rows) else 0

@@ -8,6 +8,9 @@ left goes to a model, online or queued; its result is stored (or its failure log
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..errors import SummarizerError, redact
+from ..fingerprint import code_fingerprint
 from ..models import Article, ArticleExtraction, ArticleRef, FailedInput, PreparedArticle, Usage
 from ..prepare import prepare
 from ..prompting import Prompt
@@ -73,6 +77,37 @@ def plan_article(
         return failed_row(article_ref(article), error_line(exc, article.id), config)
 
 
+# Config fields that cannot change an article's cache key (or are secret, or are paths): left out of the
+# memo. Any other field, present or future, is in it, so a change to it can only cost a miss.
+_NOT_IN_MEMO = frozenset(
+    {"api_key", "base_url", "store_path", "cache_dir", "cassettes_dir", "concurrency", "request_timeout",
+     "max_retries", "judge", "narrative", "use_cache"}
+)  # fmt: skip
+
+
+def memo_key(article: Article, config: Config, prompt: Prompt) -> str:
+    """What identifies an article's extraction requests without preparing it: the whole article, the
+    config fields a key may depend on, the prompt's text and the code and library versions. The store maps
+    it to the article's cache key, so a re-run of stored articles need not prepare them to find the key;
+    any change to the article, the config, the prompt or the code gives another memo, hence a miss."""
+    settings = {
+        f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in _NOT_IN_MEMO
+    }
+    canonical = json.dumps(
+        {
+            "article": article.model_dump(mode="json"),
+            "chunk_chars": MAX_CHUNK_CHARS,
+            "code": code_fingerprint(),
+            "config": settings,
+            "prompt": dataclasses.asdict(prompt),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Todo:
     """An article the store does not have: where its row goes, the article prepared, its cache key."""
@@ -101,16 +136,21 @@ class Rows:
         """Rows for failed inputs, unpreparable and stored articles; the articles left to extract."""
         leaders: dict[str, int] = {}
         todo: list[Todo] = []
+        memos: list[tuple[str, str]] = []
         for index, item in enumerate(self.items):
             if isinstance(item, FailedInput):
                 ref = ArticleRef(id=item.id, source=item.source, sha256=item.sha256)
                 self.emit(index, failed_row(ref, item.error, self.config))
+                continue
+            memo = memo_key(item, self.config, prompt)
+            if self.config.use_cache and self._from_memo(store, index, item, memo, leaders):
                 continue
             planned = plan_article(item, self.config, prompt)
             if isinstance(planned, ArticleExtraction):
                 self.emit(index, planned)
                 continue
             prepared, key = planned
+            memos.append((memo, key))
             # Inputs that would send the very same requests are asked once (same text, date and title).
             if key in leaders:
                 self.twins[index] = leaders[key]
@@ -121,7 +161,23 @@ class Rows:
                 self.emit(index, cached.model_copy(update={"article": article_ref(item), "cached": True}))
             else:
                 todo.append(Todo(index, prepared, key))
+        store.put_memos(memos)
         return todo
+
+    def _from_memo(self, store: Store, index: int, item: Article, memo: str, leaders: dict[str, int]) -> bool:
+        """The row of an article whose memo names a key already seen or stored, without preparing it."""
+        key = store.memo_cache_key(memo)
+        if key is None:
+            return False
+        if key in leaders:
+            self.twins[index] = leaders[key]
+            return True
+        cached = store.get_extraction(key)
+        if cached is None:
+            return False
+        leaders[key] = index
+        self.emit(index, cached.model_copy(update={"article": article_ref(item), "cached": True}))
+        return True
 
     def article(self, index: int) -> Article:
         item = self.items[index]
