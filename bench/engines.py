@@ -6,14 +6,15 @@ Usage: python bench/engines.py [--old-python PY] [--engines old,new] [--designs 
 Run it with a Python that has this checkout and xllamacpp installed (`pip install -e '.[dev]'
 xllamacpp==...`); `--old-python` is an interpreter with `llama-cpp-python[server]` (built without
 -march=native on a CPU with AMX, see docs/BENCHMARKS.md). Both engines serve the same GGUF as external
-OpenAI-compatible servers on 127.0.0.1, so summarizer talks to both the same way (`--base-url`, one request in
-flight) and the client sends the same sampling to both: temperature 0, seed 1234, max_tokens 1024 (doubled on
-a re-ask). Server side, both get n_ctx 8192, 2 threads, OMP_WAIT_POLICY=PASSIVE, repeat penalty 1.1 over the
-last 64 tokens (llama-cpp-python's request default; xllamacpp is started exactly as summarizer.local starts
-it, with `--new-repeat-penalty`, default summarizer's own). The old server gets what the product gave it:
-`json_schema` requests rewritten to its `json_object` + `schema` dialect and, unless `--old-sampler plain`,
-the greedy grammar sampler summarizer shipped with it (summarizer/fastgrammar.py at `--old-rev`, read with
-git: same tokens, less time).
+OpenAI-compatible servers on 127.0.0.1, so summarizer talks to both the same way (`--base-url`, one request
+in flight) and the client sends the same sampling to both: temperature 0, seed 1234, max_tokens 1024
+(doubled on a re-ask). Server side, both get n_ctx 8192, 2 threads, OMP_WAIT_POLICY=PASSIVE and a repeat
+penalty over the last 64 tokens: 1.1 for llama-cpp-python (its request default, `--old-repeat-penalty` to
+change it), and for xllamacpp summarizer's own (`--new-repeat-penalty`), started exactly as
+summarizer.llm.local starts it (`--new-param` sets more of its CommonParams). The old server gets what the
+product gave it: `json_schema` requests rewritten to its `json_object` + `schema` dialect and, unless
+`--old-sampler plain`, the greedy grammar sampler summarizer shipped with it (summarizer/fastgrammar.py at
+`--old-rev`, read with git: same tokens, less time).
 
 For each corpus, design and engine, in that order: start the server, warm it up (one 1-token request; the
 server's start is not in the run's time), `summarizer run DIR --extraction DESIGN` with a fresh store,
@@ -39,6 +40,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -114,8 +116,21 @@ runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
 
 NEW_SERVER = r"""
 import json, sys
-from summarizer.local import EngineSettings, serve_xllamacpp
-serve_xllamacpp(EngineSettings(**json.loads(sys.argv[1])))
+import xllamacpp
+from summarizer.llm.local import EngineSettings, serve_xllamacpp
+settings = json.loads(sys.argv[1])
+extra = settings.pop("params")
+server = xllamacpp.Server
+def with_extra(params, *args, **kwargs):
+    for key, value in extra.items():  # e.g. "sampling.penalty_last_n": 32, over summarizer.llm.local's own
+        *path, name = key.split(".")
+        target = params
+        for part in path:
+            target = getattr(target, part)
+        setattr(target, name, value)
+    return server(params, *args, **kwargs)
+xllamacpp.Server = with_extra
+serve_xllamacpp(EngineSettings(**settings))
 """
 
 SECTION = "## Engine side by side: old (llama-cpp-python) and new (xllamacpp), seeds and dev corpus"
@@ -124,8 +139,8 @@ INTRO = """
 (Qwen2.5-Coder-1.5B-Instruct Q4_K_M), n_ctx 8192, 2 threads, `OMP_WAIT_POLICY=PASSIVE`; summarizer with
 `--base-url`, `--concurrency 1`, a fresh store per run. Sampling: temperature 0, seed 1234, max_tokens 1024
 (doubled on a re-ask) from the client for both; repeat penalty over the last 64 tokens: llama-cpp-python's
-request default 1.1, xllamacpp as `settings` says (server-side, as summarizer.local sets it). The old server
-gets the product's `json_schema` rewrite and its greedy grammar sampler (`fastgrammar`, same tokens).
+request default 1.1, xllamacpp as `settings` says (server-side, as summarizer.llm.local sets it). The old
+server gets the product's `json_schema` rewrite and its greedy grammar sampler (`fastgrammar`, same tokens).
 Seconds are the `summarizer run` wall time with the server already up and warmed (start-up in its own column).
 Record recall counts required records only. Other sessions may have used the 2 cores meanwhile (load column).
 """
@@ -193,6 +208,7 @@ def server(engine: Engine, args: argparse.Namespace, work: Path) -> Iterator[tup
         argv = [args.old_python, "-c", OLD_SERVER, json.dumps(settings)]
     else:
         settings["repeat_penalty"] = engine.repeat_penalty
+        settings["params"] = dict(_param(p) for p in args.new_param)
         argv = [sys.executable, "-c", NEW_SERVER, json.dumps(settings)]
     log = (work / f"server-{engine.name}.log").open("ab")
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(ROOT)}
@@ -229,6 +245,8 @@ def server(engine: Engine, args: argparse.Namespace, work: Path) -> Iterator[tup
 def run_one(engine: Engine, corpus: str, design: str, args: argparse.Namespace, work: Path) -> str:
     articles, gold = CORPORA[corpus]
     tag = f"{corpus}-{design}-{engine.name}-rp{engine.repeat_penalty:g}"
+    if engine.name == "new" and args.new_param:
+        tag += "-" + "-".join(p.replace("=", "") for p in args.new_param)
     out, store = work / tag, work / f"{tag}.sqlite3"
     shutil.rmtree(out, ignore_errors=True)  # a fresh store and output every run
     for stale in work.glob(f"{tag}.sqlite3*"):
@@ -258,6 +276,8 @@ def run_one(engine: Engine, corpus: str, design: str, args: argparse.Namespace, 
     m, fields, q, cons = report["meetings"], report["fields"], report["quotes"], report["consolidation"]
     pairwise = cons.get("pairwise", {}) if isinstance(cons, dict) else {}
     settings = engine.settings + (f", {failed} articles failed" if failed else "")
+    if corpus == "seeds":
+        settings += f"; seed meetings: {seed_meetings(out)}"
     return (
         f"| {DATE} | {corpus} | {design} | {engine.label} | {settings} | {ready:.1f} | {seconds:.1f} | "
         f"{seconds / count:.1f} | {prompt} / {completion} | "
@@ -267,6 +287,51 @@ def run_one(engine: Engine, corpus: str, design: str, args: argparse.Namespace, 
         f"{_f(fields['city']['accuracy'])} | {q['found']}/{q['gold']} | {_f(pairwise.get('f1', 'n/a'))} | "
         f"{busy} | {MACHINE} |"
     )
+
+
+def _on(meetings: list[dict[str, Any]], day: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in meetings
+        if m["date"]["start"] and m["date"]["start"] <= day <= (m["date"]["end"] or m["date"]["start"])
+        and m["meeting_type"] != "phone_call"
+    ]  # fmt: skip
+
+
+def seed_meetings(out: Path) -> str:
+    """Which of the three seed meetings tests/test_cassettes.py asks for the run found, as it checks them."""
+    meetings = json.loads((out / "meetings.json").read_text(encoding="utf-8"))["meetings"]
+
+    def articles(m: dict[str, Any]) -> set[str]:
+        return {s["article_id"][:3] for s in m["sources"]}
+
+    found = []
+    paris = [m for m in _on(meetings, "2025-03-27") if m["date"]["precision"] == "day"]
+    summit = [m for m in paris if m["series"] == "Coalition of the Willing"]
+    if (
+        len(summit) == 1
+        and {"002", "003", "004"} <= articles(summit[0])
+        and summit[0]["location"]["city"] == "Paris"
+    ):
+        found.append("Paris")
+    july = [m for m in _on(meetings, "2025-07-10") if m["series"] == "Coalition of the Willing"]
+    if len(july) == 1 and {"000", "001"} <= articles(july[0]):
+        places = [c for c in july[0]["conflicts"] if c["field"] == "location"]
+        sides = {
+            v["value"].split(",")[0]: {a[:3] for a in v["article_ids"]} for c in places for v in c["values"]
+        }
+        found.append(
+            "10 July"
+            + (" (Rome/Northwood conflict)" if sides == {"Rome": {"001"}, "Northwood": {"000"}} else "")
+        )
+    if any(m["location"]["city"] == "London" for m in _on(meetings, "2025-10-24")):
+        found.append("London")
+    return ", ".join(found) or "none"
+
+
+def _param(text: str) -> tuple[str, object]:
+    key, _, value = text.partition("=")
+    return key, json.loads(value)
 
 
 def _f(value: object) -> str:
@@ -282,6 +347,12 @@ def main() -> None:
     parser.add_argument("--corpora", default="seeds,devset")
     parser.add_argument("--new-repeat-penalty", type=float, default=None, help="default: summarizer's own")
     parser.add_argument(
+        "--new-param",
+        action="append",
+        default=[],
+        help="xllamacpp CommonParams KEY=JSON, e.g. sampling.top_k=1",
+    )
+    parser.add_argument(
         "--old-repeat-penalty",
         type=float,
         default=None,
@@ -296,7 +367,7 @@ def main() -> None:
     if not args.model_file.is_file():
         raise SystemExit(f"bench/engines.py: no model file at {args.model_file}")
 
-    from summarizer.local import DEFAULT_REPEAT_PENALTY
+    from summarizer.engine import DEFAULT_REPEAT_PENALTY
 
     penalty = DEFAULT_REPEAT_PENALTY if args.new_repeat_penalty is None else args.new_repeat_penalty
     old_version = version(args.old_python, "llama-cpp-python")
@@ -312,7 +383,12 @@ def main() -> None:
             f"{old_penalty}, {sampler}",
             args.old_repeat_penalty or 1.1,
         ),
-        "new": Engine("new", f"xllamacpp {new_version}", f"repeat {penalty:g} (server)", penalty),
+        "new": Engine(
+            "new",
+            f"xllamacpp {new_version}",
+            f"repeat {penalty} (server)" + "".join(f", {p}" for p in args.new_param),
+            penalty,
+        ),
     }
     with contextlib.ExitStack() as stack:
         work = args.work or Path(stack.enter_context(tempfile.TemporaryDirectory()))
