@@ -375,7 +375,11 @@ def test_kill_9_after_the_batch_exists_then_the_same_command_resumes_it(
     server.release()
     result = batch_run(server, articles, out)
     assert result.exit_code == 0, result.output
-    assert server.batches_created == 1, "the re-run must resume the recorded batch, not submit another"
+    assert server.batches_created == 1, (
+        "the re-run must resume the recorded batch, not submit another",
+        [(b.batch_id, b.state, b.collected) for b in stored_batches()],
+        result.output[-2000:],
+    )
     assert server.count == 0
     rows = rows_of(out)
     assert len(rows) == 50 and all(r["status"] == "ok" for r in rows)
