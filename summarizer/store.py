@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,6 +136,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._lock = threading.RLock()  # one writer's transaction at a time on this shared connection
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
@@ -163,11 +165,27 @@ class Store:
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        try:
-            with self._db:
-                yield self._db
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot write the store {self.path}: {exc}") from exc
+        """One transaction: everything written in the block is committed together or not at all.
+
+        The connection is in autocommit mode (`isolation_level=None`), where `with connection:` alone
+        commits each statement on its own: a run killed between a batch's row and its requests left the
+        batch with part of its requests. So the transaction is begun here, explicitly; a block inside
+        another joins it."""
+        with self._lock:
+            outer = not self._db.in_transaction
+            try:
+                if outer:
+                    self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    if outer and self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+                if outer:
+                    self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot write the store {self.path}: {exc}") from exc
 
     # --- extractions ------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.config import Config
+from summarizer.errors import StoreError
 from summarizer.extract.batch import BatchOptions, extract_batch, fingerprint
 from summarizer.extract.online import extract_many
 from summarizer.extract.rows import plan_article
@@ -574,3 +575,20 @@ def wait_for(condition: Callable[[], bool], proc: subprocess.Popen[Any], timeout
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the run")
         time.sleep(0.05)
+
+
+def test_a_batch_is_recorded_with_all_its_requests_or_not_at_all(tmp_path: Path) -> None:
+    # The kill -9 test failed now and then: the batch's row was committed before its requests, so a run
+    # killed in between left a batch that a re-run could not resume for the requests it had lost.
+    record = BatchRecord(
+        batch_id="b1", created="t", updated="t", state="validating", base_url="http://x", model="m",
+        fingerprint="f", input_file_id="file-1", output_file_id=None, error_file_id=None, requests=2,
+        completed=0, failed=0, collected=None,
+    )  # fmt: skip
+    item = BatchItem(custom_id="a|0|k", sha256="0" * 64, cache_key="k", article_id="a", chunk=0)
+    with Store(tmp_path / "store.sqlite3") as store:
+        with pytest.raises(StoreError):
+            store.add_batch(record, [item, item], [])  # the second request cannot be written
+        assert store.batches() == [] and store.batch_items("b1") == []
+        store.add_batch(record, [item], [])
+        assert [b.batch_id for b in store.batches()] == ["b1"] and len(store.batch_items("b1")) == 1
