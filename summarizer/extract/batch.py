@@ -41,16 +41,9 @@ from ..models import Article, ArticleExtraction, Chunk, FailedInput, PreparedArt
 from ..prepare import prepare
 from ..prompting import Prompt
 from ..store import BatchItem, BatchRecord, Store
-from .article import (
-    answer_model,
-    chunk_answer_model,
-    chunk_messages,
-    ground_chunk,
-    join_chunks,
-    load_design_prompt,
-    schema_version,
-)
-from .rows import MAX_CHUNK_CHARS, OnResult, Rows, article_ref, error_line, fail_row, failed_row, store_row
+from .article import chunk_answer_model, chunk_messages, ground_chunk, join_chunks
+from .design import answer_model, load_design_prompt, schema_version
+from .rows import MAX_CHUNK_CHARS, OnResult, Rows, error_line, fail_row, failed_row, store_row
 
 log = logging.getLogger("summarizer")
 
@@ -214,7 +207,7 @@ async def extract_batch(
                 job = plan(t.prepared.article, t.key, config, prompt, t.prepared)
             except Exception as exc:  # one unplannable article must not stop the others
                 article = t.prepared.article
-                rows.emit(t.index, failed_row(article_ref(article), error_line(exc, article.id), config))
+                rows.emit(t.index, failed_row(article.ref(), error_line(exc, article.id), config))
                 continue
             job.indexes.append(t.index)
             jobs[t.key] = job
