@@ -208,9 +208,10 @@ def _render_cached(st: Store, doc: MeetingsDocument, renderers: dict[str, tuple[
         key = hashlib.sha256(f"{code_fingerprint()}\0{document}\0{name}".encode()).hexdigest()
         text = st.get_rendered(key)
         if text is None:
-            render = getattr(importlib.import_module(f"summarizer.render{module}"), function)
+            render: Callable[[MeetingsDocument], str] = getattr(
+                importlib.import_module(f"summarizer.render{module}"), function
+            )
             text = render(doc)
-            assert isinstance(text, str)
         texts[name] = bodies[key] = text
     st.keep_rendered(bodies)
     return texts
