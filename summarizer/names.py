@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
 from .models import Location
@@ -390,50 +391,16 @@ class PersonResolver:
 # Bürgenstock, Davos, Portorož, Palm Beach; GeoNames' Northwood and Palm Beach of that size are in the
 # US and Australia), and names whose spelling the briefings already use ("New York", not GeoNames'
 # "New York City"; "Chișinău", not "Chisinau"; "Washington" the city, not the state; "the Vatican").
-_GAZETTEER_ROWS: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] = (
-    # kind, canonical name, city, country, extra aliases
-    ("venue", "Élysée Palace", "Paris", "France", ("elysee", "palais de l'elysee", "elysee palace")),
-    ("venue", "10 Downing Street", "London", "United Kingdom", ("downing street", "number 10", "no 10")),
-    ("venue", "Lancaster House", "London", "United Kingdom", ()),
-    ("venue", "Chequers", None, "United Kingdom", ()),
-    (
-        "venue",
-        "Northwood Headquarters",
-        "Northwood",
-        "United Kingdom",
-        ("nato maritime command", "permanent joint headquarters", "northwood hq"),
-    ),
-    ("venue", "White House", "Washington", "United States", ("the white house", "oval office")),
-    ("venue", "Mar-a-Lago", "Palm Beach", "United States", ("mar a lago",)),
-    ("venue", "Kremlin", "Moscow", "Russia", ("the kremlin",)),
-    ("venue", "Mariinskyi Palace", "Kyiv", "Ukraine", ("mariinsky palace",)),
-    ("venue", "Berlaymont", "Brussels", "Belgium", ("berlaymont building",)),
-    ("venue", "Europa building", "Brussels", "Belgium", ()),
-    ("venue", "NATO headquarters", "Brussels", "Belgium", ("nato hq",)),
-    ("venue", "Palazzo Chigi", "Rome", "Italy", ("chigi palace",)),
-    ("venue", "Quirinal Palace", "Rome", "Italy", ("palazzo del quirinale", "quirinale")),
-    ("venue", "Federal Chancellery", "Berlin", "Germany", ("bundeskanzleramt",)),
-    ("venue", "Ramstein Air Base", "Ramstein", "Germany", ("ramstein airbase",)),
-    ("venue", "Bürgenstock Resort", "Bürgenstock", "Switzerland", ()),
-    ("venue", "Dolmabahçe Palace", "Istanbul", "Türkiye", ()),
-    ("city", "Northwood", "Northwood", "United Kingdom", ()),
-    (
-        "city",
-        "Washington",
-        "Washington",
-        "United States",
-        ("washington dc", "washington d.c.", "washington, d.c."),
-    ),
-    ("city", "New York", "New York", "United States", ("new york city", "nyc")),
-    ("city", "Palm Beach", "Palm Beach", "United States", ()),
-    ("city", "Ramstein", "Ramstein", "Germany", ()),
-    ("city", "Portorož", "Portorož", "Slovenia", ()),
-    ("city", "Davos", "Davos", "Switzerland", ()),
-    ("city", "Bürgenstock", "Bürgenstock", "Switzerland", ()),
-    ("city", "Kananaskis", "Kananaskis", "Canada", ()),
-    ("city", "Chișinău", "Chișinău", "Moldova", ("kishinev", "chisinau")),
-    ("city", "Vatican City", "Vatican City", "Vatican City", ("the vatican", "vatican")),
-)
+_GAZETTEER_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.tsv"
+
+
+def _gazetteer_rows() -> list[tuple[str, str, str | None, str, tuple[str, ...]]]:
+    """The hand rows: (kind, canonical name, city, country, extra aliases), from data/gazetteer.tsv."""
+    rows = []
+    for line in _GAZETTEER_FILE.read_text("utf-8").splitlines()[3:]:
+        kind, name, city, country, aliases = line.split("\t")
+        rows.append((kind, name, city or None, country, tuple(a for a in aliases.split("|") if a)))
+    return rows
 
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -452,7 +419,7 @@ def _padded(key: str) -> str:
 def _gazetteer() -> tuple[dict[str, tuple[str, str, str | None, str]], tuple[tuple[str, str], ...]]:
     """Folded alias -> entry, plus (padded alias, alias) in the order used to find one inside a phrase."""
     table: dict[str, tuple[str, str, str | None, str]] = {}
-    for kind, canonical, city, country, aliases in _GAZETTEER_ROWS:
+    for kind, canonical, city, country, aliases in _gazetteer_rows():
         for alias in (canonical, *aliases):
             table.setdefault(_place_key(alias), (kind, canonical, city, country))
     # Venues before cities, longer aliases first, so "Northwood Headquarters" wins over "Northwood".
