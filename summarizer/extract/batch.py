@@ -216,35 +216,28 @@ async def extract_batch(
     return rows.finish()
 
 
+@dataclass(eq=False)
 class _Run:
     """The batches of one run: resume or submit, poll, collect."""
 
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        client: BatchClient,
-        llm: LLM,
-        prompt: Prompt,
-        options: BatchOptions,
-        jobs: dict[str, Job],
-        on_poll: OnPoll | None,
-        emit: Callable[[int, ArticleExtraction], None],
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.client = client
-        self.llm = llm
-        self.prompt = prompt
-        self.options = options
-        self.jobs = jobs
-        self.on_poll = on_poll
-        self.emit = emit
-        self.fingerprint = fingerprint(config, prompt)
-        self.finished: set[str] = set()  # batch ids collected by this run
-        self.done_keys: set[str] = set()  # articles answered (or failed) by this run
-        self.online = asyncio.Semaphore(config.concurrency)
-        self._reask_llm: LLM | None = None
+    config: Config
+    store: Store
+    client: BatchClient
+    llm: LLM
+    prompt: Prompt
+    options: BatchOptions
+    jobs: dict[str, Job]
+    on_poll: OnPoll | None
+    emit: Callable[[int, ArticleExtraction], None]
+    fingerprint: str = field(init=False)
+    finished: set[str] = field(init=False, default_factory=set)  # batch ids collected by this run
+    done_keys: set[str] = field(init=False, default_factory=set)  # articles answered (or failed) by this run
+    online: asyncio.Semaphore = field(init=False)
+    _reask_llm: LLM | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = fingerprint(self.config, self.prompt)
+        self.online = asyncio.Semaphore(self.config.concurrency)
 
     async def execute(self) -> None:
         active = await self._resume()
