@@ -588,7 +588,6 @@ def brief(
     _setup_logging(verbose)
 
     def body() -> int:
-        from ..errors import InputError
         from ..render import filter_meetings, render_html, render_json, render_markdown, render_template
         from ..render.ics import render_ics
         from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
@@ -621,19 +620,25 @@ def brief(
                 doc, report = asyncio.run(add_narratives(doc, config, st))
             typer.echo(f"summarizer: {report.line()}", err=True)
         if template is not None:
-            try:
-                text = template.read_text("utf-8-sig")
-            except OSError as exc:
-                raise InputError(f"{template}: cannot read the template: {exc.strerror}") from exc
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{template}: the template is not UTF-8 text ({exc.reason})") from None
-            rendered = render_template(doc, text, html=format == "html")
+            rendered = render_template(doc, _read_template(template), html=format == "html")
         else:
             rendered = renderers[format](doc)
         write_atomic(out or Path("-"), rendered)
         return 0
 
     _guard(body)
+
+
+def _read_template(path: Path) -> str:
+    """A user's Jinja2 template, or a one-line InputError naming the file."""
+    from ..errors import InputError
+
+    try:
+        return path.read_text("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the template: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: the template is not UTF-8 text ({exc.reason})") from None
 
 
 def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
