@@ -18,7 +18,7 @@ PlaceFn = Callable[[str | None, str | None, str | None], tuple[str | None, str |
 
 @dataclass(frozen=True)
 class Names:
-    """How names are compared: through summarizer.names when it is there, else by casefolding."""
+    """How names are compared: `source` says whether through summarizer.names or by casefolding alone."""
 
     source: Literal["summarizer.names", "casefold"]
     person: Callable[[str], str]
@@ -48,6 +48,7 @@ class Names:
 
 
 def load_names() -> Names:
+    """Names compared through summarizer.names' canonical forms, or by casefolding if it won't import."""
     try:
         module = importlib.import_module("..names", __package__)
         person = module.canonical_person

@@ -1,4 +1,4 @@
-"""The gold annotation: its schema, reading a gold file, and anchoring its quotes in the article texts."""
+"""The gold annotation file: its schema, how it is read, and its quotes anchored in the article texts."""
 
 from __future__ import annotations
 
@@ -128,6 +128,22 @@ def gold_json_schema() -> dict[str, Any]:
     return GoldDocument.model_json_schema(mode="serialization")
 
 
+# --- reading a gold file, anchoring its quotes -----------------------------------------------------
+
+
+def load_gold(path: Path | str) -> GoldDocument:
+    """Read and validate a gold file; InputError names the file and the first problem."""
+    path = Path(path)
+    try:
+        return GoldDocument.model_validate_json(without_bom(path.read_bytes()))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read gold file ({exc.strerror})") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"{path}: invalid gold file at {where or 'top level'}: {first['msg']}") from None
+
+
 def anchor_quotes(gold: GoldDocument, texts: Mapping[str, str]) -> GoldDocument:
     """The gold with every quote's start/end set from where its text occurs (once) in `texts[article id]`.
 
@@ -148,19 +164,3 @@ def anchor_quotes(gold: GoldDocument, texts: Mapping[str, str]) -> GoldDocument:
             quotes.append(q.model_copy(update={"start": start, "end": start + len(q.text)}))
         articles.append(article.model_copy(update={"quotes": quotes}))
     return gold.model_copy(update={"articles": articles})
-
-
-# --- reading a gold file, anchoring its quotes -----------------------------------------------------
-
-
-def load_gold(path: Path | str) -> GoldDocument:
-    """Read and validate a gold file; InputError names the file and the first problem."""
-    path = Path(path)
-    try:
-        return GoldDocument.model_validate_json(without_bom(path.read_bytes()))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read gold file ({exc.strerror})") from None
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"{path}: invalid gold file at {where or 'top level'}: {first['msg']}") from None

@@ -1,4 +1,6 @@
-"""Which predicted meeting record is which gold one: compatibility, similarity, a one-to-one assignment."""
+"""Pairing predicted meeting records with gold ones: compatibility, similarity, a one-to-one assignment, and
+the fields a pair gets right.
+"""
 
 from __future__ import annotations
 

@@ -12,6 +12,11 @@ _EDGE = " \t\n\"'.,;:!?…-"
 
 
 def _norm_quote(text: str) -> str:
+    """The quote as compared: a few typographic marks straightened, casefolded, spaces folded, ends trimmed.
+
+    Not text.match_fold (grounding's fold), which lower-cases instead of casefolding, straightens more marks,
+    drops invisible characters and keeps the edge punctuation a gold quote and a predicted one may clip apart.
+    """
     return " ".join(text.translate(_TYPOGRAPHY).replace("…", "...").casefold().split()).strip(_EDGE)
 
 

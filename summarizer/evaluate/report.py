@@ -1,4 +1,4 @@
-"""What `summarizer eval` reports: the models OUTDIR/eval.json is written from, and their plain-text table."""
+"""What `summarizer eval` reports, as the models behind OUTDIR/eval.json and as a plain-text table."""
 
 from __future__ import annotations
 
