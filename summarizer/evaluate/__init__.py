@@ -12,45 +12,23 @@ from .gold import (
     gold_json_schema,
     load_gold,
 )
-from .match import FIELDS, date_span, types_compatible
-from .metrics import Counts, Score, bcubed, counts_score, pairwise
+from .match import types_compatible
+from .metrics import bcubed, pairwise
 from .outdir import load_outdir
 from .perfect import gold_as_predictions
 from .quotes import quotes_match
-from .report import (
-    Accuracy,
-    ArticleScores,
-    ConsolidationScores,
-    EvalReport,
-    MatchedPair,
-    MissedRecord,
-    QuoteScores,
-    SpuriousRecord,
-    format_report,
-)
+from .report import EvalReport, format_report
 from .score import evaluate
 
 __all__ = [
-    "FIELDS",
-    "Accuracy",
-    "ArticleScores",
-    "ConsolidationScores",
-    "Counts",
     "EvalReport",
     "GoldArticle",
     "GoldDocument",
     "GoldMeeting",
     "GoldParticipant",
     "GoldQuote",
-    "MatchedPair",
-    "MissedRecord",
-    "QuoteScores",
-    "Score",
-    "SpuriousRecord",
     "anchor_quotes",
     "bcubed",
-    "counts_score",
-    "date_span",
     "evaluate",
     "format_report",
     "gold_as_predictions",

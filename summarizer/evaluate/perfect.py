@@ -21,6 +21,7 @@ from .gold import GoldArticle, GoldDocument, GoldMeeting, GoldQuote
 
 
 def _record_from_gold(g: GoldMeeting) -> MeetingRecord:
+    """The record a perfect extraction would give for a gold meeting (alternatives and notes dropped)."""
     return MeetingRecord(
         title=g.title,
         meeting_type=g.meeting_type,
