@@ -479,26 +479,9 @@ def extract(
 
 def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
     """Read extraction rows (ours or another tool's that follow schemas/extraction.schema.json)."""
-    from pydantic import ValidationError
+    from ..results import read_rows
 
-    from ..errors import InputError
-    from ..jsonl import jsonl_lines
-    from ..models import ArticleExtraction
-
-    rows = []
-    for path in paths:
-        try:
-            text = path.read_text("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read: {exc}") from exc
-        for number, line in jsonl_lines(text):
-            try:
-                rows.append(ArticleExtraction.model_validate_json(line))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise InputError(f"{path}:{number}: not an extraction row: {where}: {first['msg']}") from None
-    return rows
+    return [row for path in paths for row in read_rows(path)]
 
 
 @app.command("consolidate")
@@ -642,20 +625,12 @@ def _read_template(path: Path) -> str:
 
 
 def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
-    from pydantic import ValidationError
-
-    from ..errors import InputError
-    from ..jsonl import without_bom
-    from ..models import MeetingsDocument
-
     if path is not None:
-        try:
-            return MeetingsDocument.model_validate_json(without_bom(path.read_bytes()))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-        except ValidationError as exc:
-            raise InputError(f"{path}: not a meetings.json: {exc.errors()[0]['msg']}") from None
+        from ..results import read_document
+
+        return read_document(path)
     from ..config import Config
+    from ..errors import InputError
     from ..store import Store
 
     config = Config.build(store=store, env={k: v for k, v in os.environ.items() if k == "SUMMARIZER_STORE"})
