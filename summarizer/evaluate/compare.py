@@ -1,4 +1,4 @@
-"""How the evaluation compares names of people and places: through summarizer.names, else by casefolding."""
+"""How the evaluation compares people and places: by their canonical names, else by casefolding."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ PlaceFn = Callable[[str | None, str | None, str | None], tuple[str | None, str |
 
 @dataclass(frozen=True)
 class Names:
-    """How names are compared: `source` says whether through summarizer.names or by casefolding alone."""
+    """How names are compared: `source` says whether through the package's canonical names
+    (summarizer.resolve.names, which eval.json has always called "summarizer.names") or by casefolding."""
 
     source: Literal["summarizer.names", "casefold"]
     person: Callable[[str], str]
@@ -48,14 +49,14 @@ class Names:
 
 
 def load_names() -> Names:
-    """Names compared through summarizer.names' canonical forms, or by casefolding if it won't import."""
+    """Names compared by summarizer.resolve.names' canonical forms, or by casefolding if it won't import."""
     try:
-        module = importlib.import_module("..names", __package__)
+        module = importlib.import_module("..resolve.names", __package__)
         person = module.canonical_person
         country = module.canonical_country
         place = module.place_parts
     except (ImportError, AttributeError):
-        log.info("evaluate: summarizer.names unavailable; comparing names by casefolding")
+        log.info("evaluate: summarizer.resolve.names unavailable; comparing names by casefolding")
         return Names(
             "casefold", lambda n: n, lambda c: c, lambda city, country, venue: (city, country, venue)
         )

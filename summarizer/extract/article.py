@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from pydantic import Field, create_model
 
 from ..config import Config
-from ..fill import chunk_proposals, default_label, render_proposals
 from ..ground import GroundResult, ground, ground_labels
+from ..ground.fill import chunk_proposals, default_label, render_proposals
 from ..llm.spend import Spend
 from ..llm.wire import request_payload
 from ..models import (

@@ -61,9 +61,9 @@ import markupsafe
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
-from ..dates import MONTH_NAMES, format_date, shift_days
 from ..errors import InputError
 from ..models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
+from ..resolve.dates import MONTH_NAMES, format_date, shift_days
 
 log = logging.getLogger("summarizer")
 

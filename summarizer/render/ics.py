@@ -14,8 +14,8 @@ import datetime as dt
 
 import icalendar
 
-from ..dates import format_date
 from ..models import Meeting, MeetingsDocument, SourceArticle, Status
+from ..resolve.dates import format_date
 from . import _place, _span
 
 __all__ = ["ICS_STATUS", "UID_DOMAIN", "meeting_uid", "render_ics"]

@@ -9,9 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from .models import Location
+from ..models import Location
+from ..text import straight_typography, table_key
 from .places import world_places
-from .text import straight_typography, table_key
 
 __all__ = [
     "TITLE_WORDS",
@@ -391,7 +391,7 @@ class PersonResolver:
 # Bürgenstock, Davos, Portorož, Palm Beach; GeoNames' Northwood and Palm Beach of that size are in the
 # US and Australia), and names whose spelling the briefings already use ("New York", not GeoNames'
 # "New York City"; "Chișinău", not "Chisinau"; "Washington" the city, not the state; "the Vatican").
-_GAZETTEER_FILE = Path(__file__).resolve().parent / "data" / "gazetteer.tsv"
+_GAZETTEER_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer.tsv"
 
 
 def _gazetteer_rows() -> list[tuple[str, str, str | None, str, tuple[str, ...]]]:

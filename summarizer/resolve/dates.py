@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .models import DateSpec, Precision
+from ..models import DateSpec, Precision
 
 __all__ = [
     "MONTH_NAMES",

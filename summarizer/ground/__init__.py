@@ -12,9 +12,7 @@ from functools import lru_cache
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from .dates import reconcile_date, year_hint_from_text
-from .fill import MentionFacts, Person, Proposal, Side, build_record, chunk_proposals, counterparts, people_of
-from .models import (
+from ..models import (
     CandidateQuote,
     DateSpec,
     Evidence,
@@ -31,7 +29,8 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import (
+from ..resolve.dates import reconcile_date, year_hint_from_text
+from ..resolve.names import (
     TITLE_WORDS,
     canonical_country,
     hosting_events,
@@ -39,7 +38,8 @@ from .names import (
     series_in_text,
     series_named_by,
 )
-from .text import match_fold, match_fold_with_map, shorten, strip_accents
+from ..text import match_fold, match_fold_with_map, shorten, strip_accents
+from .fill import MentionFacts, Person, Proposal, Side, build_record, chunk_proposals, counterparts, people_of
 
 log = logging.getLogger("summarizer")
 
