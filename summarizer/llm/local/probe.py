@@ -60,10 +60,10 @@ def self_check_answer(base_url: str, model: str, *, seed: int, timeout: float) -
     return _first_content(answer)
 
 
-def _first_content(completion: object) -> str:
+def _first_content(completion: Any) -> str:
     """The message text of a chat completion body, or "" when it is not one."""
     with contextlib.suppress(AttributeError, IndexError, KeyError, TypeError):
-        return str(completion["choices"][0]["message"]["content"] or "")  # type: ignore[index]
+        return str(completion["choices"][0]["message"]["content"] or "")
     return ""
 
 
