@@ -52,7 +52,7 @@ async def ask_once(
     *,
     label: str,
     max_tokens: int,
-) -> Answer | str:
+) -> Answer[BaseModel] | str:
     """One structured ask of an optional step: the answer, or the one line saying why there is none."""
     try:
         return await llm.structured(

@@ -118,7 +118,6 @@ async def extract_prepared(
                 spend=spend,
                 label=label,
             )
-            assert isinstance(answer.value, answer_type)
             value, model = answer.value, answer.model
             if chunks is not None and total > 1:
                 chunks.put(chunk, value, model)

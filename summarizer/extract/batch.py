@@ -33,7 +33,7 @@ from ..errors import ConfigError, LLMError, public_url, redact
 from ..ground import GroundResult
 from ..jsonl import jsonl_lines
 from ..llm.backends import open_batch
-from ..llm.batch import BatchAnswer, BatchClient, BatchInfo, parse_batch_answer
+from ..llm.batch import BatchClient, BatchInfo, parse_batch_answer
 from ..llm.client import LLM
 from ..llm.spend import Spend
 from ..llm.wire import BATCH_ENDPOINT, request_payload
@@ -432,7 +432,7 @@ class _Run:
         body = bodies.get(request.custom_id)
         reask: list[dict[str, Any]] | None = None
         if body is not None:
-            parsed: BatchAnswer = parse_batch_answer(
+            parsed = parse_batch_answer(
                 self.config,
                 answer_model(self.prompt),
                 body,
@@ -442,9 +442,7 @@ class _Run:
             )
             spend.settle(0, parsed.usage, estimate=0)
             if parsed.value is not None:
-                assert isinstance(parsed.value, answer_model(self.prompt))
                 return ground_chunk(job.prepared, parsed.value, request.chunk, self.prompt), parsed.model
-            assert parsed.error is not None
             reason = str(parsed.error)
             reask = parsed.reask
         elif request.custom_id in errors:
@@ -472,7 +470,6 @@ class _Run:
                 spend=spend,
                 label=label.removesuffix(": "),
             )
-        assert isinstance(answer.value, answer_model(self.prompt))
         return ground_chunk(job.prepared, answer.value, request.chunk, self.prompt), answer.model
 
     def _reasker(self) -> LLM | None:

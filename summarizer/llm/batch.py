@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import openai
 from instructor.core.exceptions import IncompleteOutputException
@@ -28,10 +28,10 @@ R = TypeVar("R")
 
 
 @dataclass(frozen=True)
-class BatchAnswer:
+class BatchAnswer(Generic[T]):
     """One queued answer parsed as an online one would be: a value, or why not and how to ask again."""
 
-    value: BaseModel | None
+    value: T | None
     usage: Usage
     model: str
     error: LLMError | None = None
@@ -47,7 +47,7 @@ def parse_batch_answer(
     prompt: Prompt,
     messages: list[dict[str, str]],
     article_id: str,
-) -> BatchAnswer:
+) -> BatchAnswer[T]:
     """Validate a chat-completion body from a batch output file with instructor's own (strict) parser."""
     mode = instructor_mode(config)
     try:

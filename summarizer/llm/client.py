@@ -11,7 +11,7 @@ import logging
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx2
 import instructor
@@ -109,10 +109,10 @@ _PARSE_ERRORS: tuple[type[Exception], ...] = (ValidationError, json.JSONDecodeEr
 
 
 @dataclass(frozen=True)
-class Answer:
-    """A validated model answer with what it cost."""
+class Answer(Generic[T]):
+    """A validated model answer (of the schema asked for) with what it cost."""
 
-    value: BaseModel
+    value: T
     usage: Usage
     model: str
     ms: int
@@ -180,7 +180,7 @@ class LLM(Endpoint):
         max_tokens: int | None = None,
         spend: Spend | None = None,
         label: str = "",
-    ) -> Answer:
+    ) -> Answer[T]:
         """Ask for `response_model`; re-ask invalid or truncated answers, bounded by max_reasks and budget.
 
         `spend` collects the usage of every ask (failed ones too) and carries the article's token budget;
@@ -205,7 +205,7 @@ class LLM(Endpoint):
             asking.last_error = outcome
         raise asking.last_error or asking.error(f"no attempt allowed (max_reasks={self.config.max_reasks})")
 
-    async def _attempt(self, response_model: type[T], asking: _Asking, attempt: int) -> Answer | LLMError:
+    async def _attempt(self, response_model: type[T], asking: _Asking, attempt: int) -> Answer[T] | LLMError:
         """One ask within the budget: the answer, or why not (and `asking` set up for the next attempt)."""
         estimate = estimate_tokens(asking.messages)
         limit = await _answer_limit(asking, estimate)
