@@ -42,7 +42,6 @@ as words), ``long_date`` (a date as "7 July 2025").
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import datetime as dt
 import functools
@@ -61,9 +60,11 @@ import markupsafe
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
-from ..dates import MONTH_NAMES, format_date, shift_days
+from ..dates import MONTH_NAMES, format_date
 from ..errors import InputError
 from ..models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
+from .days import date_order, day_span, long_date, long_day, short_day
+from .escape import anchor, md_escape, neutralise_bidi
 
 log = logging.getLogger("summarizer")
 
@@ -112,59 +113,6 @@ _FIELD_LABELS = {
 }
 
 
-# --- dates ----------------------------------------------------------------------------------------------
-
-
-def _long(day: dt.date) -> str:
-    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
-
-
-def _short(day: dt.date, *, with_year: bool) -> str:
-    text = f"{day.day} {MONTH_NAMES[day.month][:3]}"
-    return f"{text} {day.year}" if with_year else text
-
-
-def _span(spec: DateSpec) -> tuple[dt.date, dt.date] | None:
-    """First and last day a DateSpec may cover; None when format_date would call it "date unknown"."""
-    start = spec.start
-    if start is None or spec.precision == "unknown":
-        return None
-    end = spec.end
-    if end is None or end < start:
-        if spec.precision == "week":
-            end = shift_days(start, 6)
-        elif spec.precision == "month":
-            end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
-        elif spec.precision == "year":
-            end = start.replace(month=12, day=31)
-        else:
-            end = start
-    return start, end
-
-
-def _order_key(meeting: Meeting) -> tuple[int, dt.date, dt.date, str, str]:
-    span = _span(meeting.date)
-    if span is None:
-        return (1, dt.date.max, dt.date.max, meeting.title.casefold(), meeting.id)
-    return (0, span[0], span[1], meeting.title.casefold(), meeting.id)
-
-
-# --- escaping -------------------------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]{}<>#|~&])")
-_MD_LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
-
-
-# Bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) reorder the text that follows:
-# "txt.exe" can be made to read "exe.txt". In a briefing they are shown as what they are instead.
-_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-
-
-def neutralise_bidi(text: str) -> str:
-    """`text` with every bidi control replaced by a visible "[U+202E]" that reorders nothing."""
-    return _BIDI_CONTROLS.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", text)
-
-
 def _finalize(value: object) -> object:
     # Every {{ ... }} of every template passes through here, so no article text can bring a control along.
     if isinstance(value, markupsafe.Markup):
@@ -172,24 +120,6 @@ def _finalize(value: object) -> object:
     if isinstance(value, str):
         return neutralise_bidi(value)
     return value
-
-
-def md_escape(value: object) -> str:
-    """Article-derived text as one Markdown-safe line: whitespace collapsed, layout characters escaped."""
-    if value is None:
-        return ""
-    text = " ".join(neutralise_bidi(str(value)).split())
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    return _MD_LINE_START.sub(
-        lambda m: m.group(1) + "\\" if m.group(1).isdigit() else "\\" + m.group(1), text
-    )
-
-
-_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_.:-]+")
-
-
-def _anchor(prefix: str, ident: str) -> str:
-    return _ANCHOR_UNSAFE.sub("-", f"{prefix}-{ident}")
 
 
 # --- view objects ---------------------------------------------------------------------------------------
@@ -407,10 +337,10 @@ def _history(meeting: Meeting) -> tuple[list[HistoryStep], str]:
     for change in ordered:
         if steps and steps[-1].status == change.status:
             continue
-        when = _short(change.as_of, with_year=with_year) if change.as_of else ""
+        when = short_day(change.as_of, with_year=with_year) if change.as_of else ""
         steps.append(
             HistoryStep(
-                change.status, change.as_of, when, change.article_id, _anchor("article", change.article_id)
+                change.status, change.as_of, when, change.article_id, anchor("article", change.article_id)
             )
         )
     parts = [" ".join(p for p in (s.status, s.as_of_text, f"({s.article_id})") if p) for s in steps]
@@ -445,7 +375,7 @@ def _quote_text(text: str | None, start: int | None, end: int | None, fallback: 
 def _meeting_view(
     meeting: Meeting, number: int, section: SectionKey, articles: dict[str, SourceArticle]
 ) -> MeetingView:
-    span = _span(meeting.date)
+    span = day_span(meeting.date)
     history, history_text = _history(meeting)
     participants = []
     for p in meeting.participants:
@@ -465,9 +395,9 @@ def _meeting_view(
                 speaker_role=q.speaker_role,
                 speaker_verified=q.speaker_verified,
                 article_id=q.article_id,
-                article_anchor=_anchor("article", q.article_id),
+                article_anchor=anchor("article", q.article_id),
                 match=q.match,
-                span_anchor=_anchor(f"q-{q.article_id}", str(q.start)) if span_ok else None,
+                span_anchor=anchor(f"q-{q.article_id}", str(q.start)) if span_ok else None,
             )
         )
     sources: list[SourceView] = []
@@ -479,19 +409,19 @@ def _meeting_view(
         sources.append(
             SourceView(
                 s.article_id,
-                _anchor("article", s.article_id),
+                anchor("article", s.article_id),
                 _article_title(article, s.article_id),
                 published,
-                _long(published) if published else "date unknown",
+                long_day(published) if published else "date unknown",
             )
         )
     evidence_counts: dict[str, int] = {}
     for ev in meeting.evidence:
         evidence_counts[ev.article_id] = evidence_counts.get(ev.article_id, 0) + 1
-    evidence_links = [EvidenceLink(a, _anchor("article", a), n) for a, n in sorted(evidence_counts.items())]
+    evidence_links = [EvidenceLink(a, anchor("article", a), n) for a, n in sorted(evidence_counts.items())]
     return MeetingView(
         id=meeting.id,
-        anchor=_anchor("meeting", meeting.id),
+        anchor=anchor("meeting", meeting.id),
         number=number,
         title=meeting.title,
         meeting=meeting,
@@ -521,7 +451,7 @@ def _meeting_view(
 
 
 def _section_of(meeting: Meeting, as_of: dt.date | None) -> SectionKey:
-    span = _span(meeting.date)
+    span = day_span(meeting.date)
     if span is None:
         return "undated"
     if as_of is None:
@@ -618,7 +548,7 @@ def _article_views(
                     ev.article_id,
                 )
                 continue
-            span_id = _anchor(f"ev-{ev.article_id}", str(ev.start))
+            span_id = anchor(f"ev-{ev.article_id}", str(ev.start))
             spans.setdefault(ev.article_id, []).append((ev.start, ev.end, "evidence", ref, span_id))
         for q in meeting.quotes:
             text = texts.get(q.article_id)
@@ -626,7 +556,7 @@ def _article_views(
                 continue
             if not 0 <= q.start < q.end <= len(text):
                 continue
-            span_id = _anchor(f"q-{q.article_id}", str(q.start))
+            span_id = anchor(f"q-{q.article_id}", str(q.start))
             spans.setdefault(q.article_id, []).append((q.start, q.end, "quote", ref, span_id))
     out = []
     for article in sorted(doc.articles, key=lambda a: a.id):
@@ -634,12 +564,12 @@ def _article_views(
         out.append(
             ArticleView(
                 id=article.id,
-                anchor=_anchor("article", article.id),
+                anchor=anchor("article", article.id),
                 title=_article_title(article, article.id),
                 source=article.source,
                 url=article.url,
                 published=article.published,
-                published_text=_long(article.published) if article.published else "date unknown",
+                published_text=long_day(article.published) if article.published else "date unknown",
                 status=article.status,
                 error=article.error,
                 has_text=bool(article.text),
@@ -678,7 +608,7 @@ def _ticks(first: int, last: int, x: Callable[[dt.date], float]) -> list[Tick]:
         day = lo + (1 - lo) % 7
         while day <= hi:
             tick = dt.date.fromordinal(day)
-            ticks.append(Tick(x(tick), _short(tick, with_year=False)))
+            ticks.append(Tick(x(tick), short_day(tick, with_year=False)))
             day += 7
         return ticks
     step = 1 if days <= 800 else 3 if days <= 2400 else 12
@@ -773,7 +703,7 @@ def _timeline(views: list[MeetingView], as_of: dt.date | None) -> Timeline:
     lanes = max(1, len(lane_right))
     height = _TL_AXIS_Y + 14 + lanes * _TL_LANE
     as_of_x = x(as_of) if as_of is not None and as_of_day is not None and first <= as_of_day <= last else None
-    as_of_label = f"as of {_short(as_of, with_year=False)}" if as_of is not None else ""
+    as_of_label = f"as of {short_day(as_of, with_year=False)}" if as_of is not None else ""
     return Timeline(
         _TL_WIDTH, height, _TL_AXIS_Y, lanes, marks, _ticks(first, last, x), as_of_x, as_of_label, undated
     )
@@ -789,7 +719,7 @@ def _context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
     ref_date = as_of if as_of is not None else _latest_published(doc)
     articles_by_id = {a.id: a for a in doc.articles}
     buckets: dict[SectionKey, list[Meeting]] = {"upcoming": [], "past": [], "dated": [], "undated": []}
-    for meeting in sorted(doc.meetings, key=_order_key):
+    for meeting in sorted(doc.meetings, key=date_order):
         buckets[_section_of(meeting, ref_date)].append(meeting)
     views: list[MeetingView] = []
     sections: list[Section] = []
@@ -803,7 +733,7 @@ def _context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
     spans = [(v.start, v.end) for v in views if v.start is not None and v.end is not None]
     if spans:
         start, end = min(s for s, _ in spans), max(e for _, e in spans)
-        text = _long(start) if start == end else f"{_long(start)} to {_long(end)}"
+        text = long_day(start) if start == end else f"{long_day(start)} to {long_day(end)}"
         period = Period(start, end, text)
     else:
         period = Period(None, None, "no dated meetings")
@@ -813,7 +743,7 @@ def _context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
         "doc": doc,
         "generated_by": doc.generated_by,
         "as_of": ref_date,
-        "as_of_text": _long(ref_date) if ref_date else "unknown",
+        "as_of_text": long_day(ref_date) if ref_date else "unknown",
         "as_of_given": as_of_given,
         "period": period,
         "meetings": views,
@@ -831,16 +761,12 @@ def _context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
 # --- templates --------------------------------------------------------------------------------------------
 
 
-def _long_filter(value: dt.date | None) -> str:
-    return _long(value) if value is not None else "date unknown"
-
-
 def _add_filters(
     env: jinja2.Environment, *, format_date: Callable[..., str] = format_date
 ) -> jinja2.Environment:
     env.filters["md"] = md_escape
     env.filters["format_date"] = format_date
-    env.filters["long_date"] = _long_filter
+    env.filters["long_date"] = long_date
     return env
 
 
@@ -1010,7 +936,7 @@ def _format_date_filter(value: DateSpec | dict[str, Any] | None) -> str:
 
 def meeting_facts(meeting: Meeting) -> str:
     """One meeting's consolidated fields as short labelled lines: what the narrative model may use."""
-    span = _span(meeting.date)
+    span = day_span(meeting.date)
     when = format_date(meeting.date)
     if span is not None and span[0] == span[1]:
         when = f"{span[0]:%A} {when}"
@@ -1055,7 +981,7 @@ def render_json(doc: MeetingsDocument) -> str:
     """meetings.json: meetings in date order, articles by id, dates ISO, two-space indent."""
     ordered = doc.model_copy(
         update={
-            "meetings": sorted(doc.meetings, key=_order_key),
+            "meetings": sorted(doc.meetings, key=date_order),
             "articles": sorted(doc.articles, key=lambda a: a.id),
         }
     )
@@ -1098,7 +1024,7 @@ def filter_meetings(
     for meeting in doc.meetings:
         if wanted is not None and _series_filter_key(meeting.series or "") != wanted:
             continue
-        span = _span(meeting.date)
+        span = day_span(meeting.date)
         if span is None:
             if since is not None or until is not None:
                 continue

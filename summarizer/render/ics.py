@@ -16,7 +16,8 @@ import icalendar
 
 from ..dates import format_date
 from ..models import Meeting, MeetingsDocument, SourceArticle, Status
-from . import _place, _span
+from . import _place
+from .days import day_span
 
 __all__ = ["ICS_STATUS", "UID_DOMAIN", "meeting_uid", "render_ics"]
 
@@ -67,7 +68,7 @@ def _summary(meeting: Meeting) -> str:
 
 
 def _event(meeting: Meeting, articles: dict[str, SourceArticle]) -> icalendar.Event | None:
-    span = _span(meeting.date)
+    span = day_span(meeting.date)
     if span is None or meeting.date.precision == "year":
         return None
     first, last = span
