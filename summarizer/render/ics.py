@@ -16,8 +16,8 @@ import icalendar
 
 from ..dates import format_date
 from ..models import Meeting, MeetingsDocument, SourceArticle, Status
-from . import _place
 from .days import day_span
+from .views import place_text
 
 __all__ = ["ICS_STATUS", "UID_DOMAIN", "meeting_uid", "render_ics"]
 
@@ -83,7 +83,7 @@ def _event(meeting: Meeting, articles: dict[str, SourceArticle]) -> icalendar.Ev
     event.add("summary", _summary(meeting))
     event.add("status", ICS_STATUS[meeting.status])
     event.add("transp", "TRANSPARENT")  # a news item does not make the reader busy
-    place = _place(meeting)
+    place = place_text(meeting)
     if place:
         event.add("location", place)
     event.add("categories", [meeting.meeting_type.replace("_", " ")])
