@@ -54,13 +54,12 @@ def _latest_published(doc: MeetingsDocument) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def template_context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
-    as_of_given = as_of is not None
-    ref_date = as_of if as_of is not None else _latest_published(doc)
+def _sections(doc: MeetingsDocument, as_of: dt.date | None) -> tuple[list[MeetingView], list[Section]]:
+    """Every meeting's view in briefing order (numbered so), and the non-empty sections that hold them."""
     articles_by_id = {a.id: a for a in doc.articles}
     buckets: dict[SectionKey, list[Meeting]] = {"upcoming": [], "past": [], "dated": [], "undated": []}
     for meeting in sorted(doc.meetings, key=date_order):
-        buckets[_section_of(meeting, ref_date)].append(meeting)
+        buckets[_section_of(meeting, as_of)].append(meeting)
     views: list[MeetingView] = []
     sections: list[Section] = []
     for key in ("upcoming", "past", "dated", "undated"):
@@ -70,13 +69,23 @@ def template_context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, 
         views.extend(section_views)
         if section_views:
             sections.append(Section(key, _SECTION_TITLES[key], section_views))
+    return views, sections
+
+
+def _period(views: list[MeetingView]) -> Period:
+    """From the first day of the dated meetings to the last."""
     spans = [(v.start, v.end) for v in views if v.start is not None and v.end is not None]
-    if spans:
-        start, end = min(s for s, _ in spans), max(e for _, e in spans)
-        text = long_day(start) if start == end else f"{long_day(start)} to {long_day(end)}"
-        period = Period(start, end, text)
-    else:
-        period = Period(None, None, "no dated meetings")
+    if not spans:
+        return Period(None, None, "no dated meetings")
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    text = long_day(start) if start == end else f"{long_day(start)} to {long_day(end)}"
+    return Period(start, end, text)
+
+
+def template_context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, Any]:
+    """The names every template sees, as the package docstring lists them."""
+    ref_date = as_of if as_of is not None else _latest_published(doc)
+    views, sections = _sections(doc, ref_date)
     articles = article_views(doc, views, {m.id: m for m in doc.meetings})
     return {
         "title": "Meeting briefing",
@@ -84,8 +93,8 @@ def template_context(doc: MeetingsDocument, as_of: dt.date | None) -> dict[str, 
         "generated_by": doc.generated_by,
         "as_of": ref_date,
         "as_of_text": long_day(ref_date) if ref_date else "unknown",
-        "as_of_given": as_of_given,
-        "period": period,
+        "as_of_given": as_of is not None,
+        "period": _period(views),
         "meetings": views,
         "sections": sections,
         "upcoming": [v for v in views if v.section == "upcoming"],

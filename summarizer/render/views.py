@@ -211,23 +211,24 @@ def _quote_text(text: str | None, start: int | None, end: int | None, fallback: 
     return fallback
 
 
-def meeting_view(
-    meeting: Meeting, number: int, section: SectionKey, articles: dict[str, SourceArticle]
-) -> MeetingView:
-    span = day_span(meeting.date)
-    steps, history_text = history(meeting)
-    participants = []
+def _participants(meeting: Meeting) -> list[ParticipantView]:
+    views = []
     for p in meeting.participants:
         ids = list(dict.fromkeys(p.article_ids))
         details = ", ".join(part for part in (p.role, p.country) if part)
-        participants.append(ParticipantView(p.name, p.role, p.country, ids, len(ids), details))
-    quotes = []
+        views.append(ParticipantView(p.name, p.role, p.country, ids, len(ids), details))
+    return views
+
+
+def _quotes(meeting: Meeting, articles: dict[str, SourceArticle]) -> list[QuoteView]:
+    """The verified quotes, each in its article's own wording, linked to its span there."""
+    views = []
     for q in meeting.quotes:
         if q.match == "unverified":
             continue
         article = articles.get(q.article_id)
         span_ok = q.start is not None and q.end is not None
-        quotes.append(
+        views.append(
             QuoteView(
                 text=" ".join(_quote_text(article.text if article else None, q.start, q.end, q.text).split()),
                 speaker=q.speaker,
@@ -239,13 +240,18 @@ def meeting_view(
                 span_anchor=quote_id(q.article_id, q.start) if span_ok else None,
             )
         )
-    sources: list[SourceView] = []
+    return views
+
+
+def _sources(meeting: Meeting, articles: dict[str, SourceArticle]) -> list[SourceView]:
+    """The meeting's articles, once each, oldest first."""
+    views: list[SourceView] = []
     for s in sorted(meeting.sources, key=lambda s: (s.published or dt.date.max, s.article_id)):
-        if any(v.article_id == s.article_id for v in sources):
+        if any(v.article_id == s.article_id for v in views):
             continue
         article = articles.get(s.article_id)
         published = s.published or (article.published if article else None)
-        sources.append(
+        views.append(
             SourceView(
                 s.article_id,
                 article_anchor(s.article_id),
@@ -254,10 +260,23 @@ def meeting_view(
                 long_date(published),
             )
         )
-    evidence_counts: dict[str, int] = {}
+    return views
+
+
+def _evidence_links(meeting: Meeting) -> list[EvidenceLink]:
+    """How many evidence spans each article gives, by article id."""
+    counts: dict[str, int] = {}
     for ev in meeting.evidence:
-        evidence_counts[ev.article_id] = evidence_counts.get(ev.article_id, 0) + 1
-    evidence_links = [EvidenceLink(a, article_anchor(a), n) for a, n in sorted(evidence_counts.items())]
+        counts[ev.article_id] = counts.get(ev.article_id, 0) + 1
+    return [EvidenceLink(a, article_anchor(a), n) for a, n in sorted(counts.items())]
+
+
+def meeting_view(
+    meeting: Meeting, number: int, section: SectionKey, articles: dict[str, SourceArticle]
+) -> MeetingView:
+    """The view of `meeting`, the `number`th of the briefing, in `section`."""
+    span = day_span(meeting.date)
+    steps, history_text = history(meeting)
     return MeetingView(
         id=meeting.id,
         anchor=anchor("meeting", meeting.id),
@@ -277,13 +296,13 @@ def meeting_view(
         history=steps,
         history_text=history_text,
         hosts=list(meeting.hosts),
-        participants=participants,
+        participants=_participants(meeting),
         agenda=list(meeting.agenda),
         outcomes=list(meeting.outcomes),
-        quotes=quotes,
+        quotes=_quotes(meeting, articles),
         conflicts=conflict_views(meeting),
-        sources=sources,
-        evidence_links=evidence_links,
+        sources=_sources(meeting, articles),
+        evidence_links=_evidence_links(meeting),
         section=section,
         narrative=meeting.narrative,
     )
