@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from ..dates import format_date
 from ..models import DateSpec
-from .templates import add_filters, finalize
+from .templates import add_filters, environment_options
 
 # Bounds on what a user template may build: the sandbox already caps range() at this size.
 MAX_TEMPLATE_SEQUENCE = jinja2.sandbox.MAX_RANGE
@@ -111,14 +111,7 @@ class _UserSandbox(jinja2.sandbox.ImmutableSandboxedEnvironment):
 def user_template(text: str, html: bool) -> jinja2.Template:
     # Templates may come from someone else's briefing kit: sandboxed, fed plain data only (`plain_data`), and
     # unable to read files, so they can only read the context.
-    env = _UserSandbox(
-        loader=_NoIncludes(),
-        autoescape=html,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=finalize,
-    )
+    env = _UserSandbox(loader=_NoIncludes(), **environment_options(html))
     # lipsum(n=10**9) would be a way to exhaust memory; the rest of jinja2's globals only build values.
     env.globals.pop("lipsum", None)
     add_filters(env, format_date=_format_date_filter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -13,7 +14,7 @@ from .days import long_date
 from .escape import md_escape, neutralise_bidi
 
 
-def finalize(value: object) -> object:
+def _finalize(value: object) -> object:
     """The value of a {{ ... }} with its bidi controls made visible (markup stays markup)."""
     # Every {{ ... }} of every template passes through here, so no article text can bring a control along.
     if isinstance(value, markupsafe.Markup):
@@ -33,16 +34,24 @@ def add_filters(
     return env
 
 
+def environment_options(html: bool) -> dict[str, Any]:
+    """What every template renders with, built-in or the user's: autoescape for HTML, tag lines that leave no
+    blank line, the file's last newline kept, and the finalize hook."""
+    return {
+        "autoescape": html,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        "finalize": _finalize,
+    }
+
+
 @functools.cache
 def _environment(html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("summarizer", "templates"),
-        autoescape=html,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
-        finalize=finalize,
+        **environment_options(html),
     )
     return add_filters(env)
 
