@@ -22,6 +22,9 @@ The built-in templates (``summarizer/templates``) and :func:`render_template` se
                      ``as_of_x``, ``lanes``) and the ``undated`` meetings
 ``status_colors``    status -> CSS colour
 
+(Period and Section are in ``context.py``, the meeting and article views in ``views.py``, Segment in
+``highlight.py``, Timeline in ``timeline.py``.)
+
 Each MeetingView has ``id``, ``anchor`` ("meeting-<id>"), ``number``, ``title``, ``meeting`` (the model),
 ``type_label``, ``format_label``, ``series``, ``date`` (DateSpec), ``date_text`` ("10–11 July 2025"),
 ``date_written`` (the phrase as written), ``place`` ("Paris, France — Élysée Palace"), ``status``,

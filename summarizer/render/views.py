@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..dates import format_date
-from ..models import DateSpec, Meeting, MeetingsDocument, Narrative, SourceArticle
+from ..models import DateSpec, Meeting, MeetingFormat, MeetingsDocument, MeetingType, Narrative, SourceArticle
 from .days import day_span, long_date, short_day
 from .escape import anchor
 from .highlight import MeetingRef, Segment, Span, cited_spans, quote_id, segments, unique_refs
@@ -22,7 +22,7 @@ STATUS_COLORS: dict[str, str] = {
     "cancelled": "#b91c1c",
 }
 
-TYPE_LABELS = {
+TYPE_LABELS: dict[MeetingType, str] = {
     "summit": "Summit",
     "bilateral_meeting": "Bilateral meeting",
     "multilateral_meeting": "Multilateral meeting",
@@ -32,7 +32,7 @@ TYPE_LABELS = {
     "conference": "Conference",
     "other": "Meeting",
 }
-FORMAT_LABELS = {"in_person": "in person", "virtual": "virtual", "hybrid": "hybrid"}
+FORMAT_LABELS: dict[MeetingFormat, str] = {"in_person": "in person", "virtual": "virtual", "hybrid": "hybrid"}
 _FIELD_LABELS = {
     "location": "place",
     "location.city": "city",
