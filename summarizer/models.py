@@ -48,6 +48,13 @@ class Article(_Model):
     url: str | None = None
     site: str | None = None
     text: str
+
+    def ref(self) -> ArticleRef:
+        """What an extraction row says of its article (no text, url or site)."""
+        return ArticleRef(
+            id=self.id, source=self.source, sha256=self.sha256, published=self.published, title=self.title
+        )
+
     warnings: tuple[str, ...] = ()
 
 

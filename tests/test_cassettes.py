@@ -148,7 +148,7 @@ def test_changed_prompt_fails_with_the_rerecord_instruction(
     changed = prompting.Prompt(
         id=real.id, version=real.version, system=real.system + " Be brief.", user=real.user
     )
-    monkeypatch.setattr("summarizer.extract.article.load_prompt", lambda name: changed)
+    monkeypatch.setattr("summarizer.extract.design.load_prompt", lambda name: changed)
     out = tmp_path / "out"
     result = CliRunner().invoke(
         app,

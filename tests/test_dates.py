@@ -9,8 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.dates import format_date, infer_published, reconcile_date, resolve_date, year_hint_from_text
 from summarizer.models import DateSpec
+from summarizer.resolve.dates import (
+    format_date,
+    infer_published,
+    reconcile_date,
+    resolve_date,
+    year_hint_from_text,
+)
 
 D = dt.date
 FRI_21_MAR = D(2025, 3, 21)  # seed 004

@@ -184,7 +184,7 @@ def test_gold_as_predictions_scores_perfectly(gold: GoldDocument) -> None:
 
 
 def test_perfect_score_without_the_names_module(gold: GoldDocument, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "summarizer.names", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "summarizer.resolve.names", None)  # makes the import fail
     report = perfect(gold)
     assert report.name_matching == "casefold"
     assert_perfect(report)

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.dates import reconcile_date
 from summarizer.ground import (
     GroundResult,
     ground,
@@ -21,6 +20,7 @@ from summarizer.ground import (
 )
 from summarizer.models import Article, LLMExtraction, LLMQuote, PreparedArticle
 from summarizer.prepare import prepare
+from summarizer.resolve.dates import reconcile_date
 from summarizer.sources import parse_text, sha256_text
 from summarizer.text import match_fold
 

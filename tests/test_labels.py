@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from summarizer.extract import chunk_answer_model, chunk_messages, load_design_prompt
-from summarizer.fill import default_label, propose
+from summarizer.extract.article import chunk_answer_model, chunk_messages
+from summarizer.extract.design import load_design_prompt
 from summarizer.ground import GroundResult, ground_labels
-from summarizer.mentions import find_mentions
+from summarizer.ground.fill import default_label, propose
 from summarizer.models import Article, LLMLabels
 from summarizer.prepare import prepare, split_sentences
+from summarizer.prepare.mentions import find_mentions
 
 from .fakeserver import FakeOpenAI
 

@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from summarizer.models import Location
-from summarizer.names import (
+from summarizer.resolve.names import (
     PersonResolver,
     canonical_country,
     canonical_person,

@@ -182,3 +182,23 @@ def test_brief_from_meetings_json_makes_no_request(
     assert from_store.exit_code == 0, from_store.output
     assert "Paris" in from_store.output
     assert server.count == before
+
+
+def test_damaged_outputs_read_back_give_one_line_naming_file_line_and_field(tmp_path: Path) -> None:
+    rows = tmp_path / "extractions.jsonl"
+    good = '{"article": {"id": "a", "source": "a.txt", "sha256": "x"}}'
+    rows.write_text(good + '\n{"article": {"id": "b"}}\n', "utf-8")
+    merged = run_cli("consolidate", str(rows), "--out", str(tmp_path / "m.json"))
+    assert merged.exit_code != 0
+    lines = [line for line in merged.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in merged.output
+    assert f"{rows}:2: not an extraction row: article.source" in lines[0]
+    assert not (tmp_path / "m.json").exists()
+
+    meetings = tmp_path / "meetings.json"
+    meetings.write_text('{"meetings": [{"id": 3}]}', "utf-8")
+    brief = run_cli("brief", str(meetings))
+    assert brief.exit_code != 0
+    assert f"{meetings}: not a meetings document: meetings.0" in brief.output
+    missing = run_cli("brief", str(tmp_path / "absent.json"))
+    assert missing.exit_code != 0 and "absent.json: cannot read (No such file or directory)" in missing.output

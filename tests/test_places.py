@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarizer.models import Location
-from summarizer.names import (
+from summarizer.resolve.names import (
     _places_named,
     canonical_place,
     dateline_place,
@@ -15,7 +15,7 @@ from summarizer.names import (
     place_parts,
     places_in_text,
 )
-from summarizer.places import world_places
+from summarizer.resolve.places import world_places
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import summarizer.extract.rows as rows_module
 import summarizer.fingerprint
+import summarizer.prepare as prepare_module
 import summarizer.render
 from summarizer.cli import app
 
@@ -53,7 +54,7 @@ def test_rerun_of_stored_articles_neither_prepares_nor_renders(
 ) -> None:
     store = tmp_path / "s.sqlite"
     run(articles, tmp_path / "first", store)
-    prepared = counted(monkeypatch, rows_module, "prepare")
+    prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
     again = run(articles, tmp_path / "again", store)
     assert "5 from cache" in again.output
@@ -66,7 +67,7 @@ def test_changed_article_config_or_code_prepares_and_renders_again(
 ) -> None:
     store = tmp_path / "s.sqlite"
     run(articles, tmp_path / "first", store)
-    prepared = counted(monkeypatch, rows_module, "prepare")
+    prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
 
     # One article's text changed: only it is prepared (and extracted), and the briefing is rendered anew.

@@ -208,9 +208,10 @@ def _render_cached(st: Store, doc: MeetingsDocument, renderers: dict[str, tuple[
         key = hashlib.sha256(f"{code_fingerprint()}\0{document}\0{name}".encode()).hexdigest()
         text = st.get_rendered(key)
         if text is None:
-            render = getattr(importlib.import_module(f"summarizer.render{module}"), function)
+            render: Callable[[MeetingsDocument], str] = getattr(
+                importlib.import_module(f"summarizer.render{module}"), function
+            )
             text = render(doc)
-            assert isinstance(text, str)
         texts[name] = bodies[key] = text
     st.keep_rendered(bodies)
     return texts
@@ -478,26 +479,9 @@ def extract(
 
 def read_extractions(paths: Sequence[Path]) -> list[ArticleExtraction]:
     """Read extraction rows (ours or another tool's that follow schemas/extraction.schema.json)."""
-    from pydantic import ValidationError
+    from ..results import read_rows
 
-    from ..errors import InputError
-    from ..jsonl import jsonl_lines
-    from ..models import ArticleExtraction
-
-    rows = []
-    for path in paths:
-        try:
-            text = path.read_text("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: cannot read: {exc}") from exc
-        for number, line in jsonl_lines(text):
-            try:
-                rows.append(ArticleExtraction.model_validate_json(line))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise InputError(f"{path}:{number}: not an extraction row: {where}: {first['msg']}") from None
-    return rows
+    return [row for path in paths for row in read_rows(path)]
 
 
 @app.command("consolidate")
@@ -587,7 +571,6 @@ def brief(
     _setup_logging(verbose)
 
     def body() -> int:
-        from ..errors import InputError
         from ..render import filter_meetings, render_html, render_json, render_markdown, render_template
         from ..render.ics import render_ics
         from ..render.spreadsheet import render_meetings_csv, render_quotes_csv
@@ -620,13 +603,7 @@ def brief(
                 doc, report = asyncio.run(add_narratives(doc, config, st))
             typer.echo(f"summarizer: {report.line()}", err=True)
         if template is not None:
-            try:
-                text = template.read_text("utf-8-sig")
-            except OSError as exc:
-                raise InputError(f"{template}: cannot read the template: {exc.strerror}") from exc
-            except UnicodeDecodeError as exc:
-                raise InputError(f"{template}: the template is not UTF-8 text ({exc.reason})") from None
-            rendered = render_template(doc, text, html=format == "html")
+            rendered = render_template(doc, _read_template(template), html=format == "html")
         else:
             rendered = renderers[format](doc)
         write_atomic(out or Path("-"), rendered)
@@ -635,21 +612,25 @@ def brief(
     _guard(body)
 
 
-def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
-    from pydantic import ValidationError
-
+def _read_template(path: Path) -> str:
+    """A user's Jinja2 template, or a one-line InputError naming the file."""
     from ..errors import InputError
-    from ..jsonl import without_bom
-    from ..models import MeetingsDocument
 
+    try:
+        return path.read_text("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the template: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: the template is not UTF-8 text ({exc.reason})") from None
+
+
+def _load_document(path: Path | None, store: str | None) -> MeetingsDocument:
     if path is not None:
-        try:
-            return MeetingsDocument.model_validate_json(without_bom(path.read_bytes()))
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-        except ValidationError as exc:
-            raise InputError(f"{path}: not a meetings.json: {exc.errors()[0]['msg']}") from None
+        from ..results import read_document
+
+        return read_document(path)
     from ..config import Config
+    from ..errors import InputError
     from ..store import Store
 
     config = Config.build(store=store, env={k: v for k, v in os.environ.items() if k == "SUMMARIZER_STORE"})

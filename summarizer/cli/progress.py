@@ -67,7 +67,6 @@ class Reporter:
 
     def _redirect_logging(self) -> None:
         """While the bar is live, log lines go through its console so they print above the bar."""
-        assert self._progress is not None
         proxy = sys.stderr  # the bar's stand-in for stderr while it is live
         for handler in logging.getLogger("summarizer").handlers:
             if type(handler) is logging.StreamHandler and handler.stream is not proxy:

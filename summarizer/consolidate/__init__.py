@@ -64,7 +64,7 @@ from ..models import (
     Status,
     StatusChange,
 )
-from ..names import (
+from ..resolve.names import (
     PersonResolver,
     canonical_country,
     canonical_series,

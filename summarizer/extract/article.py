@@ -14,25 +14,24 @@ from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 from pydantic import Field, create_model
 
 from ..config import Config
-from ..fill import chunk_proposals, default_label, render_proposals
 from ..ground import GroundResult, ground, ground_labels
+from ..ground.fill import chunk_proposals, default_label, render_proposals
 from ..llm.spend import Spend
 from ..llm.wire import request_payload
 from ..models import (
     ArticleExtraction,
-    ArticleRef,
     Chunk,
     KeyQuote,
     Label,
-    LLMExtraction,
     LLMLabels,
     MeetingRecord,
     PreparedArticle,
     Usage,
 )
 from ..prepare import render_numbered
-from ..prompting import Prompt, load_prompt
+from ..prompting import Prompt
 from ..text import match_fold
+from .design import RULES, Answer, answer_model, load_design_prompt, published_line
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -40,32 +39,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("summarizer")
 
 T = TypeVar("T")
-
-Answer = LLMExtraction | LLMLabels
-# Each extraction design's prompt; the prompt's id says which answer schema and grounding go with it.
-PROMPTS: dict[str, str] = {"labels": "extract", "records": "extract-records"}
-PROMPT_NAME = PROMPTS["labels"]
-# The design that asks no model has no prompt; its version goes into the cache key like a prompt's, and
-# changes whenever the rules change what they produce (mentions, proposals, filling: `fill`, `mentions`).
-# The labelling design's records are filled by the same rules, so its keys carry this version too.
-RULES = Prompt(id="rules", version="2", system="", user="")
-
-
-def load_design_prompt(extraction: str) -> Prompt:
-    """The prompt of an extraction design ("rules", "labels" or "records")."""
-    return RULES if extraction == "rules" else load_prompt(PROMPTS[extraction])
-
-
-def answer_model(prompt: Prompt) -> type[Answer]:
-    """The answer schema a prompt asks for: labels of proposed meetings, or whole records."""
-    return LLMExtraction if prompt.id == PROMPTS["records"] else LLMLabels
-
-
-@functools.cache
-def schema_version(answer: type[Answer] = LLMLabels) -> str:
-    """A short hash of the answer schema: any change to it invalidates cached extractions."""
-    schema = json.dumps(answer.model_json_schema(), sort_keys=True)
-    return hashlib.sha256(schema.encode()).hexdigest()[:8]
 
 
 def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
@@ -95,17 +68,6 @@ def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def published_line(prepared: PreparedArticle) -> str:
-    """The publication date with its weekday, so the model need not work the weekday out itself."""
-    published = prepared.article.published
-    return f"{published:%A} {published.isoformat()}" if published else "unknown"
-
-
-def article_ref(prepared: PreparedArticle) -> ArticleRef:
-    a = prepared.article
-    return ArticleRef(id=a.id, source=a.source, sha256=a.sha256, published=a.published, title=a.title)
 
 
 class ChunkCache(Protocol):
@@ -385,7 +347,7 @@ def join_chunks(
             quotes.append(quote)
         warnings.extend(grounded.warnings)
     return ArticleExtraction(
-        article=article_ref(prepared),
+        article=prepared.article.ref(),
         status="ok",
         model=model,
         prompt_version=prompt.key,

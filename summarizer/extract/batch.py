@@ -41,16 +41,9 @@ from ..models import Article, ArticleExtraction, Chunk, FailedInput, PreparedArt
 from ..prepare import prepare
 from ..prompting import Prompt
 from ..store import BatchItem, BatchRecord, Store
-from .article import (
-    answer_model,
-    chunk_answer_model,
-    chunk_messages,
-    ground_chunk,
-    join_chunks,
-    load_design_prompt,
-    schema_version,
-)
-from .rows import MAX_CHUNK_CHARS, OnResult, Rows, article_ref, error_line, fail_row, failed_row, store_row
+from .article import chunk_answer_model, chunk_messages, ground_chunk, join_chunks
+from .design import answer_model, load_design_prompt, schema_version
+from .rows import MAX_CHUNK_CHARS, OnResult, Rows, error_line, fail_row, failed_row, store_row
 
 log = logging.getLogger("summarizer")
 
@@ -214,7 +207,7 @@ async def extract_batch(
                 job = plan(t.prepared.article, t.key, config, prompt, t.prepared)
             except Exception as exc:  # one unplannable article must not stop the others
                 article = t.prepared.article
-                rows.emit(t.index, failed_row(article_ref(article), error_line(exc, article.id), config))
+                rows.emit(t.index, failed_row(article.ref(), error_line(exc, article.id), config))
                 continue
             job.indexes.append(t.index)
             jobs[t.key] = job
@@ -223,35 +216,28 @@ async def extract_batch(
     return rows.finish()
 
 
+@dataclass(eq=False)
 class _Run:
     """The batches of one run: resume or submit, poll, collect."""
 
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        client: BatchClient,
-        llm: LLM,
-        prompt: Prompt,
-        options: BatchOptions,
-        jobs: dict[str, Job],
-        on_poll: OnPoll | None,
-        emit: Callable[[int, ArticleExtraction], None],
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.client = client
-        self.llm = llm
-        self.prompt = prompt
-        self.options = options
-        self.jobs = jobs
-        self.on_poll = on_poll
-        self.emit = emit
-        self.fingerprint = fingerprint(config, prompt)
-        self.finished: set[str] = set()  # batch ids collected by this run
-        self.done_keys: set[str] = set()  # articles answered (or failed) by this run
-        self.online = asyncio.Semaphore(config.concurrency)
-        self._reask_llm: LLM | None = None
+    config: Config
+    store: Store
+    client: BatchClient
+    llm: LLM
+    prompt: Prompt
+    options: BatchOptions
+    jobs: dict[str, Job]
+    on_poll: OnPoll | None
+    emit: Callable[[int, ArticleExtraction], None]
+    fingerprint: str = field(init=False)
+    finished: set[str] = field(init=False, default_factory=set)  # batch ids collected by this run
+    done_keys: set[str] = field(init=False, default_factory=set)  # articles answered (or failed) by this run
+    online: asyncio.Semaphore = field(init=False)
+    _reask_llm: LLM | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.fingerprint = fingerprint(self.config, self.prompt)
+        self.online = asyncio.Semaphore(self.config.concurrency)
 
     async def execute(self) -> None:
         active = await self._resume()

@@ -17,7 +17,7 @@ from ..llm.spend import Spend
 from ..models import ArticleExtraction, Chunk, PreparedArticle
 from ..prompting import Prompt
 from ..store import Store
-from .article import RULES, Answer, answer_model, extract_prepared, load_design_prompt
+from .design import RULES, Answer, answer_model, load_design_prompt
 from .rows import Item, OnResult, Rows, fail_row, store_row
 
 if TYPE_CHECKING:
@@ -54,6 +54,9 @@ async def _extract_one(
     prepared: PreparedArticle, key: str, llm: LLM | None, config: Config, store: Store, prompt: Prompt
 ) -> ArticleExtraction:
     """Extract one article; any failure becomes a failed row so the batch goes on."""
+    # Imported here: a run whose every article is stored never loads the grounding rules (see plan_article).
+    from .article import extract_prepared
+
     started = time.perf_counter()
     spend = Spend(config.max_tokens_per_article)
     article = prepared.article

@@ -20,10 +20,9 @@ from ..config import Config
 from ..errors import SummarizerError, redact
 from ..fingerprint import code_fingerprint
 from ..models import Article, ArticleExtraction, ArticleRef, FailedInput, PreparedArticle, Usage
-from ..prepare import prepare
 from ..prompting import Prompt
 from ..store import Store
-from .article import answer_model, cache_key, load_design_prompt, schema_version
+from .design import answer_model, load_design_prompt, schema_version
 
 log = logging.getLogger("summarizer")
 
@@ -32,17 +31,6 @@ OnResult = Callable[[ArticleExtraction], None]
 
 # About 3k tokens of article per request: fits the context of small local models with room for the answer.
 MAX_CHUNK_CHARS = 12000
-
-
-def article_ref(article: Article) -> ArticleRef:
-    """What a row says of its article."""
-    return ArticleRef(
-        id=article.id,
-        source=article.source,
-        sha256=article.sha256,
-        published=article.published,
-        title=article.title,
-    )
 
 
 def failed_row(ref: ArticleRef, error: str, config: Config, usage: Usage | None = None) -> ArticleExtraction:
@@ -70,11 +58,16 @@ def plan_article(
     article: Article, config: Config, prompt: Prompt
 ) -> tuple[PreparedArticle, str] | ArticleExtraction:
     """The article prepared for the model and its cache key, or its failed row if it cannot be prepared."""
+    # Imported here, not above: only an article the store does not hold is prepared and keyed, so a re-run of
+    # stored articles never loads the sentence splitter or the meeting rules (bench/overhead.py's re-run).
+    from ..prepare import prepare
+    from .article import cache_key
+
     try:
         prepared = prepare(article, max_chunk_chars=MAX_CHUNK_CHARS)
         return prepared, cache_key(prepared, config, prompt)
     except Exception as exc:  # an article must never take the batch down with it
-        return failed_row(article_ref(article), error_line(exc, article.id), config)
+        return failed_row(article.ref(), error_line(exc, article.id), config)
 
 
 # Config fields that cannot change an article's cache key (or are secret, or are paths): left out of the
@@ -158,7 +151,7 @@ class Rows:
             leaders[key] = index
             cached = store.get_extraction(key) if self.config.use_cache else None
             if cached is not None:
-                self.emit(index, cached.model_copy(update={"article": article_ref(item), "cached": True}))
+                self.emit(index, cached.model_copy(update={"article": item.ref(), "cached": True}))
             else:
                 todo.append(Todo(index, prepared, key))
         store.put_memos(memos)
@@ -176,7 +169,7 @@ class Rows:
         if cached is None:
             return False
         leaders[key] = index
-        self.emit(index, cached.model_copy(update={"article": article_ref(item), "cached": True}))
+        self.emit(index, cached.model_copy(update={"article": item.ref(), "cached": True}))
         return True
 
     def article(self, index: int) -> Article:
@@ -192,12 +185,12 @@ class Rows:
             if lead is None:
                 continue
             note = f"same text as {lead.article.id}: extracted once"
-            ref = article_ref(self.article(index))
+            ref = self.article(index).ref()
             copy = {"article": ref, "cached": True, "warnings": [*lead.warnings, note]}
             self.emit(index, lead.model_copy(update=copy))
         for index in range(len(self.items)):
             if index not in self.rows:
-                ref = article_ref(self.article(index))
+                ref = self.article(index).ref()
                 self.emit(index, failed_row(ref, "no answer was collected for this article", self.config))
         return [self.rows[i] for i in range(len(self.items))]
 
@@ -235,7 +228,7 @@ def fail_row(
         error=error, prompt_tokens=usage.prompt_tokens, completion_tokens=usage.completion_tokens,
         calls=usage.calls, ms=_ms(started),
     )  # fmt: skip
-    return failed_row(article_ref(article), error, config, usage)
+    return failed_row(article.ref(), error, config, usage)
 
 
 def _ms(started: float) -> int:

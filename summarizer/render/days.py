@@ -5,8 +5,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from ..dates import MONTH_NAMES, shift_days
 from ..models import DateSpec, Meeting
+from ..resolve.dates import MONTH_NAMES, shift_days
 
 
 def long_day(day: dt.date) -> str:

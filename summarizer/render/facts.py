@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..dates import format_date
 from ..models import Meeting
+from ..resolve.dates import format_date
 from .days import day_span
 from .views import FORMAT_LABELS, TYPE_LABELS, conflict_views, disagreement, history, place_text
 

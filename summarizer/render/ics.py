@@ -14,8 +14,8 @@ import datetime as dt
 
 import icalendar
 
-from ..dates import format_date
 from ..models import Meeting, MeetingsDocument, SourceArticle, Status
+from ..resolve.dates import format_date
 from .days import day_span
 from .views import place_text
 

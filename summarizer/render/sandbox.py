@@ -16,8 +16,8 @@ import jinja2.sandbox
 from jinja2.exceptions import SecurityError
 from pydantic import BaseModel
 
-from ..dates import format_date
 from ..models import DateSpec
+from ..resolve.dates import format_date
 from .templates import add_filters, environment_options
 
 # Bounds on what a user template may build: the sandbox already caps range() at this size.

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from ..dates import format_date
+from ..resolve.dates import format_date
 from .days import long_date
 from .escape import md_escape, neutralise_bidi
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..dates import MONTH_NAMES
+from ..resolve.dates import MONTH_NAMES
 from .days import short_day
 from .views import STATUS_COLORS, MeetingView
 

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..dates import format_date
 from ..models import DateSpec, Meeting, MeetingFormat, MeetingsDocument, MeetingType, Narrative, SourceArticle
+from ..resolve.dates import format_date
 from .days import day_span, long_date, short_day
 from .escape import anchor
 from .highlight import MeetingRef, Segment, Span, cited_spans, quote_id, segments, unique_refs

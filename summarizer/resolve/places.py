@@ -52,5 +52,5 @@ class WorldPlaces:
 def world_places() -> WorldPlaces:
     """The table of data/places.tsv.gz (made by scripts/build_places.py), built on first use."""
     # zlib rather than gzip and a path rather than importlib.resources: each import costs more than the read.
-    raw = (Path(__file__).parent / "data" / "places.tsv.gz").read_bytes()
+    raw = (Path(__file__).parent.parent / "data" / "places.tsv.gz").read_bytes()
     return WorldPlaces(zlib.decompress(raw, wbits=31).decode())

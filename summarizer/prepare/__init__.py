@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..models import Article, CandidateQuote, Chunk, PreparedArticle, Sentence
 from .mentions import find_mentions
-from .models import Article, CandidateQuote, Chunk, PreparedArticle, Sentence
 
 # A sentence longer than this is cut at a space so that no chunk is forced over its budget.
 MAX_SENTENCE_CHARS = 2000

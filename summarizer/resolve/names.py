@@ -6,11 +6,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 from typing import NamedTuple
 
-from .models import Location
+from ..models import Location
+from ..text import straight_typography, table_key
 from .places import world_places
-from .text import straight_typography, table_key
 
 __all__ = [
     "TITLE_WORDS",
@@ -390,50 +391,16 @@ class PersonResolver:
 # Bürgenstock, Davos, Portorož, Palm Beach; GeoNames' Northwood and Palm Beach of that size are in the
 # US and Australia), and names whose spelling the briefings already use ("New York", not GeoNames'
 # "New York City"; "Chișinău", not "Chisinau"; "Washington" the city, not the state; "the Vatican").
-_GAZETTEER_ROWS: tuple[tuple[str, str, str | None, str, tuple[str, ...]], ...] = (
-    # kind, canonical name, city, country, extra aliases
-    ("venue", "Élysée Palace", "Paris", "France", ("elysee", "palais de l'elysee", "elysee palace")),
-    ("venue", "10 Downing Street", "London", "United Kingdom", ("downing street", "number 10", "no 10")),
-    ("venue", "Lancaster House", "London", "United Kingdom", ()),
-    ("venue", "Chequers", None, "United Kingdom", ()),
-    (
-        "venue",
-        "Northwood Headquarters",
-        "Northwood",
-        "United Kingdom",
-        ("nato maritime command", "permanent joint headquarters", "northwood hq"),
-    ),
-    ("venue", "White House", "Washington", "United States", ("the white house", "oval office")),
-    ("venue", "Mar-a-Lago", "Palm Beach", "United States", ("mar a lago",)),
-    ("venue", "Kremlin", "Moscow", "Russia", ("the kremlin",)),
-    ("venue", "Mariinskyi Palace", "Kyiv", "Ukraine", ("mariinsky palace",)),
-    ("venue", "Berlaymont", "Brussels", "Belgium", ("berlaymont building",)),
-    ("venue", "Europa building", "Brussels", "Belgium", ()),
-    ("venue", "NATO headquarters", "Brussels", "Belgium", ("nato hq",)),
-    ("venue", "Palazzo Chigi", "Rome", "Italy", ("chigi palace",)),
-    ("venue", "Quirinal Palace", "Rome", "Italy", ("palazzo del quirinale", "quirinale")),
-    ("venue", "Federal Chancellery", "Berlin", "Germany", ("bundeskanzleramt",)),
-    ("venue", "Ramstein Air Base", "Ramstein", "Germany", ("ramstein airbase",)),
-    ("venue", "Bürgenstock Resort", "Bürgenstock", "Switzerland", ()),
-    ("venue", "Dolmabahçe Palace", "Istanbul", "Türkiye", ()),
-    ("city", "Northwood", "Northwood", "United Kingdom", ()),
-    (
-        "city",
-        "Washington",
-        "Washington",
-        "United States",
-        ("washington dc", "washington d.c.", "washington, d.c."),
-    ),
-    ("city", "New York", "New York", "United States", ("new york city", "nyc")),
-    ("city", "Palm Beach", "Palm Beach", "United States", ()),
-    ("city", "Ramstein", "Ramstein", "Germany", ()),
-    ("city", "Portorož", "Portorož", "Slovenia", ()),
-    ("city", "Davos", "Davos", "Switzerland", ()),
-    ("city", "Bürgenstock", "Bürgenstock", "Switzerland", ()),
-    ("city", "Kananaskis", "Kananaskis", "Canada", ()),
-    ("city", "Chișinău", "Chișinău", "Moldova", ("kishinev", "chisinau")),
-    ("city", "Vatican City", "Vatican City", "Vatican City", ("the vatican", "vatican")),
-)
+_GAZETTEER_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer.tsv"
+
+
+def _gazetteer_rows() -> list[tuple[str, str, str | None, str, tuple[str, ...]]]:
+    """The hand rows: (kind, canonical name, city, country, extra aliases), from data/gazetteer.tsv."""
+    rows = []
+    for line in _GAZETTEER_FILE.read_text("utf-8").splitlines()[3:]:
+        kind, name, city, country, aliases = line.split("\t")
+        rows.append((kind, name, city or None, country, tuple(a for a in aliases.split("|") if a)))
+    return rows
 
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
@@ -452,7 +419,7 @@ def _padded(key: str) -> str:
 def _gazetteer() -> tuple[dict[str, tuple[str, str, str | None, str]], tuple[tuple[str, str], ...]]:
     """Folded alias -> entry, plus (padded alias, alias) in the order used to find one inside a phrase."""
     table: dict[str, tuple[str, str, str | None, str]] = {}
-    for kind, canonical, city, country, aliases in _GAZETTEER_ROWS:
+    for kind, canonical, city, country, aliases in _gazetteer_rows():
         for alias in (canonical, *aliases):
             table.setdefault(_place_key(alias), (kind, canonical, city, country))
     # Venues before cities, longer aliases first, so "Northwood Headquarters" wins over "Northwood".
@@ -812,6 +779,14 @@ def _raw_mentions(text: str) -> list[tuple[int, int, tuple[_Place, ...], str, bo
     """Every capitalised name of a known place, longest first: (token span, readings, context, accepted)."""
     tokens = _tokens(text)
     datelines = [_dateline_span(m) for m in _DATELINE.finditer(text[:400])]
+    found = _place_spans(text, tokens)
+    matched = {k for i, j, _ in found for k in range(i, j)}
+    return [_read_mention(text, tokens, i, j, named, matched, datelines) for i, j, named in found]
+
+
+def _place_spans(text: str, tokens: list[_Token]) -> list[tuple[int, int, tuple[_Place, ...]]]:
+    """The token spans (up to six capitalised words, joined only by connectors) that name a known place,
+    the longest at each position, left to right without overlap."""
     found: list[tuple[int, int, tuple[_Place, ...]]] = []
     i = 0
     while i < len(tokens):
@@ -837,58 +812,68 @@ def _raw_mentions(text: str) -> list[tuple[int, int, tuple[_Place, ...], str, bo
             continue
         found.append(hit)
         i = hit[1]
-    out = []
-    matched = {k for i, j, _ in found for k in range(i, j)}
-    for i, j, named in found:
-        first, last = tokens[i], tokens[j - 1]
-        prev = [t.key for t in reversed(tokens[max(0, i - 2) : i])]
-        prev_adjacent = i > 0 and _adjacent(text, tokens[i - 1], first)
-        nxt = tokens[j] if j < len(tokens) and _adjacent(text, last, tokens[j]) else None
-        after = _NEXT_WORD.match(text, last.end)
-        nxt_word = after.group(1).lower() if after else ""
-        context = "bare"
-        in_dateline = any(a <= first.start < b for a, b in datelines)
-        if in_dateline or (
-            prev_adjacent
-            and (
-                prev[0] in _IN_WORDS
-                or (prev[0] == "the" and len(prev) > 1 and prev[1] in _IN_WORDS)
-                or (prev[0] == "of" and len(prev) > 1 and prev[1] in _SETTLEMENTS)
-            )
-        ):
-            context = "in"
-        elif (
-            nxt is not None
-            and nxt.key in _EVENT_NOUNS
-            and ((prev_adjacent and prev[0] == "the") or not named[0].english_word)
-        ):
-            context = "in"  # "the Busan summit"; a word such as "Nice" only after "the"
-        elif prev_adjacent and prev[0] in _TOWARDS:
-            context = "near"
-        place = named[0]
-        # Part of a longer capitalised name: "Mark Carney", "Prime Minister Carney", "Israel Katz".
-        person = prev_adjacent and tokens[i - 1].capital and (i - 1) not in matched and prev[0] not in _STOP
-        followed = nxt is not None and nxt.capital and j not in matched and nxt.key not in _EVENT_NOUNS
-        common = place.english_word and not place.hand
-        if person or (nxt_word in _SPEAKER and not in_dateline):
-            ok = False
-        elif place.kind == "region" and common:
-            ok = False  # "the Red Sea resort", "Central": a region in words is a description in a text
-        elif context == "in":
-            ok = not (common and last.possessive)
-        elif common:
-            ok = False
-        elif context == "near":
-            ok = True
-        else:
-            ok = not followed and (
-                place.hand
-                or place.kind in ("country", "region")
-                or place.capital
-                or place.population >= _BIG_CITY
-            )
-        out.append((first.start, last.end, named, context, ok))
-    return out
+    return found
+
+
+def _read_mention(
+    text: str,
+    tokens: list[_Token],
+    i: int,
+    j: int,
+    named: tuple[_Place, ...],
+    matched: set[int],
+    datelines: list[tuple[int, int]],
+) -> tuple[int, int, tuple[_Place, ...], str, bool]:
+    """One place span's context ("in", "near" or "bare") from the words around it, and whether it is
+    taken as a place at all (not part of a person's name, not a common word used as one)."""
+    first, last = tokens[i], tokens[j - 1]
+    prev = [t.key for t in reversed(tokens[max(0, i - 2) : i])]
+    prev_adjacent = i > 0 and _adjacent(text, tokens[i - 1], first)
+    nxt = tokens[j] if j < len(tokens) and _adjacent(text, last, tokens[j]) else None
+    after = _NEXT_WORD.match(text, last.end)
+    nxt_word = after.group(1).lower() if after else ""
+    context = "bare"
+    in_dateline = any(a <= first.start < b for a, b in datelines)
+    if in_dateline or (
+        prev_adjacent
+        and (
+            prev[0] in _IN_WORDS
+            or (prev[0] == "the" and len(prev) > 1 and prev[1] in _IN_WORDS)
+            or (prev[0] == "of" and len(prev) > 1 and prev[1] in _SETTLEMENTS)
+        )
+    ):
+        context = "in"
+    elif (
+        nxt is not None
+        and nxt.key in _EVENT_NOUNS
+        and ((prev_adjacent and prev[0] == "the") or not named[0].english_word)
+    ):
+        context = "in"  # "the Busan summit"; a word such as "Nice" only after "the"
+    elif prev_adjacent and prev[0] in _TOWARDS:
+        context = "near"
+    place = named[0]
+    # Part of a longer capitalised name: "Mark Carney", "Prime Minister Carney", "Israel Katz".
+    person = prev_adjacent and tokens[i - 1].capital and (i - 1) not in matched and prev[0] not in _STOP
+    followed = nxt is not None and nxt.capital and j not in matched and nxt.key not in _EVENT_NOUNS
+    common = place.english_word and not place.hand
+    if person or (nxt_word in _SPEAKER and not in_dateline):
+        ok = False
+    elif place.kind == "region" and common:
+        ok = False  # "the Red Sea resort", "Central": a region in words is a description in a text
+    elif context == "in":
+        ok = not (common and last.possessive)
+    elif common:
+        ok = False
+    elif context == "near":
+        ok = True
+    else:
+        ok = not followed and (
+            place.hand
+            or place.kind in ("country", "region")
+            or place.capital
+            or place.population >= _BIG_CITY
+        )
+    return first.start, last.end, named, context, ok
 
 
 def _choose(text: str, raw: list[tuple[int, int, tuple[_Place, ...], str, bool]]) -> list[_Mention]:

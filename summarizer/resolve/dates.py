@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from .models import DateSpec, Precision
+from ..models import DateSpec, Precision
 
 __all__ = [
     "MONTH_NAMES",
@@ -815,7 +815,9 @@ def _parse_iso(value: str | None) -> dt.date | None:
 
 
 def _span_text(spec: DateSpec) -> str:
-    assert spec.start is not None and spec.end is not None
+    """A resolved date's span for a warning: one day, or first..last day with the precision."""
+    if spec.start is None or spec.end is None:
+        return "unknown"
     if spec.start == spec.end:
         return spec.start.isoformat()
     return f"{spec.start.isoformat()}..{spec.end.isoformat()} ({spec.precision})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .models import MeetingType, Mention, Sentence
+from ..models import MeetingType, Mention, Sentence
 
 # Each trigger is a meeting word and the type its own words imply (None: "met" or "talks" say nothing of
 # the type). Hand-written because no library lists the words news prose uses for diplomatic meetings.

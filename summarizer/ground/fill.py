@@ -7,9 +7,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .dates import date_phrases, resolve_date, tense_at, year_hint_from_text
-from .mentions import ANAPHORS, by_gap, is_verb, most_specific, nearest
-from .models import (
+from ..models import (
     MAX_PROPOSALS,
     DateSpec,
     Evidence,
@@ -23,7 +21,9 @@ from .models import (
     Sentence,
     Status,
 )
-from .names import (
+from ..prepare.mentions import ANAPHORS, by_gap, is_verb, most_specific, nearest
+from ..resolve.dates import date_phrases, resolve_date, tense_at, year_hint_from_text
+from ..resolve.names import (
     canonical_country,
     canonical_person,
     canonical_series,

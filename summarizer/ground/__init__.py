@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from .dates import reconcile_date, year_hint_from_text
-from .fill import MentionFacts, Side, build_record, chunk_proposals, counterparts, people_of
-from .models import (
+from ..models import (
     CandidateQuote,
     DateSpec,
     Evidence,
@@ -31,7 +29,8 @@ from .models import (
     PreparedArticle,
     Status,
 )
-from .names import (
+from ..resolve.dates import reconcile_date, year_hint_from_text
+from ..resolve.names import (
     TITLE_WORDS,
     canonical_country,
     hosting_events,
@@ -39,7 +38,8 @@ from .names import (
     series_in_text,
     series_named_by,
 )
-from .text import match_fold, match_fold_with_map, shorten, strip_accents
+from ..text import match_fold, match_fold_with_map, shorten, strip_accents
+from .fill import MentionFacts, Person, Proposal, Side, build_record, chunk_proposals, counterparts, people_of
 
 log = logging.getLogger("summarizer")
 
@@ -583,7 +583,7 @@ def ground(
         placed = _place_quote(prepared, q, label, warnings)
         if placed is None:
             continue
-        text, start, end, kind, hint = placed
+        text, start, end, kind, _ = placed
         if kind == "unverified":
             warnings.append(
                 f"{label}: not found in the article: {shorten(text)!r}"
@@ -597,45 +597,61 @@ def ground(
         if key in seen:
             continue
         seen.add(key)
-        meeting_index = index_of.get(q.meeting, -1) if q.meeting is not None else None
-        if meeting_index == -1:
-            warnings.append(f"{label}: meeting {q.meeting} does not exist; quote kept without a meeting")
-            meeting_index = None
-        # A quote that names a series ("the upcoming meeting of the Coalition of the Willing") is about
-        # the article's one meeting of that series, whatever the model linked it to.
-        named = series_named_by(text)
-        about = [j for j, m in enumerate(meetings) if m.series is not None and m.series in named]
-        if len(about) == 1 and meeting_index != about[0]:
-            warnings.append(f"{label}: names {meetings[about[0]].series}; linked to meeting {about[0]}")
-            meeting_index = about[0]
-        speaker = _blank_to_none(q.speaker) or hint
-        wider = (
-            hint is not None
-            and len(hint) > len(speaker or "")
-            and match_fold(speaker or "") in match_fold(hint)
-        )
-        if speaker is not None and hint and _bare_title(speaker) and (wider or not _bare_title(hint)):
-            warnings.append(f"{label}: speaker {speaker!r} is only a title; {hint!r} from the text kept")
-            speaker = hint
-        verified = True
-        if speaker is not None and not speaker_in_text(speaker, prepared.article.text):
-            verified = False
-            warnings.append(f"{label}: speaker {speaker!r} is not named in the article")
-        quotes.append(
-            KeyQuote(
-                text=text,
-                speaker=speaker,
-                speaker_role=_blank_to_none(q.speaker_role),
-                meeting_index=meeting_index,
-                start=start,
-                end=end,
-                match=kind,
-                speaker_verified=verified,
-            )
-        )
+        quotes.append(_linked_quote(prepared, q, label, placed, meetings, index_of, warnings))
     for warning in warnings:
         log.debug("%s: %s", prepared.article.id, warning)
     return GroundResult(meetings=meetings, quotes=quotes, warnings=warnings)
+
+
+def _linked_quote(
+    prepared: PreparedArticle,
+    q: LLMQuote,
+    label: str,
+    placed: tuple[str, int | None, int | None, MatchKind, str | None],
+    meetings: list[MeetingRecord],
+    index_of: dict[int, int],
+    warnings: list[str],
+) -> KeyQuote:
+    """A placed quote linked to its meeting, with its speaker checked against the text."""
+    text, start, end, kind, hint = placed
+    meeting_index = index_of.get(q.meeting, -1) if q.meeting is not None else None
+    if meeting_index == -1:
+        warnings.append(f"{label}: meeting {q.meeting} does not exist; quote kept without a meeting")
+        meeting_index = None
+    # A quote that names a series ("the upcoming meeting of the Coalition of the Willing") is about
+    # the article's one meeting of that series, whatever the model linked it to.
+    named = series_named_by(text)
+    about = [j for j, m in enumerate(meetings) if m.series is not None and m.series in named]
+    if len(about) == 1 and meeting_index != about[0]:
+        warnings.append(f"{label}: names {meetings[about[0]].series}; linked to meeting {about[0]}")
+        meeting_index = about[0]
+    speaker = _quote_speaker(_blank_to_none(q.speaker), hint, label, warnings)
+    verified = True
+    if speaker is not None and not speaker_in_text(speaker, prepared.article.text):
+        verified = False
+        warnings.append(f"{label}: speaker {speaker!r} is not named in the article")
+    return KeyQuote(
+        text=text,
+        speaker=speaker,
+        speaker_role=_blank_to_none(q.speaker_role),
+        meeting_index=meeting_index,
+        start=start,
+        end=end,
+        match=kind,
+        speaker_verified=verified,
+    )
+
+
+def _quote_speaker(given: str | None, hint: str | None, label: str, warnings: list[str]) -> str | None:
+    """The answer's speaker, or the one the text names beside the quote when the answer gives only a title."""
+    speaker = given or hint
+    wider = (
+        hint is not None and len(hint) > len(speaker or "") and match_fold(speaker or "") in match_fold(hint)
+    )
+    if speaker is not None and hint and _bare_title(speaker) and (wider or not _bare_title(hint)):
+        warnings.append(f"{label}: speaker {speaker!r} is only a title; {hint!r} from the text kept")
+        speaker = hint
+    return speaker
 
 
 # --- the labelling design: the model groups rule-found mentions, code fills the rest ---------------------
@@ -656,53 +672,9 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
             f"{prefix}{len(answer.labels)} labels for {len(proposals)} proposed meetings;"
             " the unlabelled ones dropped"
         )
-    chosen: list[tuple[MeetingType, list[MentionFacts]]] = []
-    sides_of: dict[int, Side] = {}
-    siblings: list[list[int]] = []
-    for label, proposal in zip(answer.labels, proposals, strict=False):
-        facts = [f for f in proposal.facts if f.sentence.id in shown]
-        if label == "none" or not facts:
-            continue
-        split = counterparts(prepared, facts[0], people)
-        if split:
-            siblings.append(list(range(len(chosen), len(chosen) + len(split))))
-        for sides in split:
-            # One mention, several meetings ("separate calls with Putin and Zelenskyy"): one record each.
-            sides_of[len(chosen)] = sides
-            chosen.append((label, facts))
-        if not split:
-            chosen.append((label, facts))
+    chosen, sides_of, siblings = _labelled(prepared, answer, proposals, shown, people)
     group_of = {f.mention.id: n for n, (_, fs) in enumerate(chosen) for f in fs}
-    built: dict[int, MeetingRecord] = {}
-
-    def record_of(n: int, depth: int = 0) -> MeetingRecord:
-        # Hosts first, so a meeting on the sidelines of another can take its date and place.
-        if n not in built:
-            label, fs = chosen[n]
-            host_ids = [f.host for f in fs if f.host is not None and group_of.get(f.host, n) != n]
-            hosts = [record_of(group_of[h], depth + 1) for h in host_ids] if depth < 3 else []
-            # The host that has a date, if any: "within the framework of the summit in London" names
-            # no day, "on the sidelines of the conference in Rome on 10–11 July" does.
-            host = next((h for h in hosts if h.date.precision != "unknown"), hosts[0] if hosts else None)
-            built[n] = build_record(prepared, label, fs, host, people, year_hint, sides_of.get(n))
-        return built[n]
-
-    records = [record_of(n) for n in range(len(chosen))]
-    for n, (label, fs) in enumerate(chosen):
-        # A host event its own words leave undated takes the date of a meeting held beside or during it.
-        if records[n].date.precision != "unknown":
-            continue
-        held_beside = [
-            m
-            for m, (_, other) in enumerate(chosen)
-            if m != n
-            and any(f.dates_host and f.host is not None and group_of.get(f.host) == n for f in other)
-        ]
-        dated = next((records[m].date for m in held_beside if records[m].date.precision != "unknown"), None)
-        if dated is not None:
-            records[n] = build_record(
-                prepared, label, fs, None, people, year_hint, sides_of.get(n), side_date=dated
-            )
+    records = _label_records(prepared, chosen, group_of, sides_of, people, year_hint)
     # A meeting held beside another ("bilateral meetings during the SCO summit", "on the sidelines of the
     # summit in the UK, a meeting of the coalition") is never the same as it, nor refers back to it.
     beside = {
@@ -734,6 +706,79 @@ def ground_labels(prepared: PreparedArticle, answer: LLMLabels, *, chunk_index: 
         if candidate.sentence_id in shown
     ]
     return GroundResult(meetings=meetings, quotes=quotes, warnings=warnings)
+
+
+Chosen = list[tuple[MeetingType, list[MentionFacts]]]
+
+
+def _labelled(
+    prepared: PreparedArticle,
+    answer: LLMLabels,
+    proposals: Sequence[Proposal],
+    shown: set[int],
+    people: list[Person],
+) -> tuple[Chosen, dict[int, Side], list[list[int]]]:
+    """The proposals labelled as meetings, with their mentions in the chunk: one entry per meeting (a
+    mention of several, "separate calls with Putin and Zelenskyy", gives one each, with the sides of each
+    and the group of siblings it belongs to)."""
+    chosen: Chosen = []
+    sides_of: dict[int, Side] = {}
+    siblings: list[list[int]] = []
+    for label, proposal in zip(answer.labels, proposals, strict=False):
+        facts = [f for f in proposal.facts if f.sentence.id in shown]
+        if label == "none" or not facts:
+            continue
+        split = counterparts(prepared, facts[0], people)
+        if split:
+            siblings.append(list(range(len(chosen), len(chosen) + len(split))))
+        for sides in split:
+            sides_of[len(chosen)] = sides
+            chosen.append((label, facts))
+        if not split:
+            chosen.append((label, facts))
+    return chosen, sides_of, siblings
+
+
+def _label_records(
+    prepared: PreparedArticle,
+    chosen: Chosen,
+    group_of: dict[int, int],
+    sides_of: dict[int, Side],
+    people: list[Person],
+    year_hint: int | None,
+) -> list[MeetingRecord]:
+    """A record per chosen meeting, its fields filled from the text; hosts are built first, so a meeting
+    on the sidelines of another can take its date and place, and an undated host the date of one beside it."""
+    built: dict[int, MeetingRecord] = {}
+
+    def record_of(n: int, depth: int = 0) -> MeetingRecord:
+        if n not in built:
+            label, fs = chosen[n]
+            host_ids = [f.host for f in fs if f.host is not None and group_of.get(f.host, n) != n]
+            hosts = [record_of(group_of[h], depth + 1) for h in host_ids] if depth < 3 else []
+            # The host that has a date, if any: "within the framework of the summit in London" names
+            # no day, "on the sidelines of the conference in Rome on 10–11 July" does.
+            host = next((h for h in hosts if h.date.precision != "unknown"), hosts[0] if hosts else None)
+            built[n] = build_record(prepared, label, fs, host, people, year_hint, sides_of.get(n))
+        return built[n]
+
+    records = [record_of(n) for n in range(len(chosen))]
+    for n, (label, fs) in enumerate(chosen):
+        # A host event its own words leave undated takes the date of a meeting held beside or during it.
+        if records[n].date.precision != "unknown":
+            continue
+        held_beside = [
+            m
+            for m, (_, other) in enumerate(chosen)
+            if m != n
+            and any(f.dates_host and f.host is not None and group_of.get(f.host) == n for f in other)
+        ]
+        dated = next((records[m].date for m in held_beside if records[m].date.precision != "unknown"), None)
+        if dated is not None:
+            records[n] = build_record(
+                prepared, label, fs, None, people, year_hint, sides_of.get(n), side_date=dated
+            )
+    return records
 
 
 _TYPE_CLASS: dict[MeetingType, str] = {
