@@ -33,8 +33,10 @@ from summarizer.llm.local import (
     assemble_from_parts,
     assemble_model,
     doctor_info,
+    host,
     lock_path,
     marker_path,
+    process,
     resolve_local_model,
 )
 
@@ -343,7 +345,7 @@ def test_a_cpu_without_avx2_is_one_clear_line_naming_the_alternative(
 ) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text(CPUINFO.format(extra="sse4_2"))
-    monkeypatch.setattr(local, "CPUINFO", cpuinfo)
+    monkeypatch.setattr(host, "CPUINFO", cpuinfo)
     monkeypatch.setattr(engine, "engine_version", lambda: "2026.10.11549")
     with pytest.raises(LocalModelError) as err, LocalServer(config_for(tmp_path)):
         pass
@@ -726,24 +728,24 @@ def test_real_server_does_not_outlive_a_signalled_owner(
 
 def test_cpus_idle_reads_busy_time_between_two_samples(monkeypatch: pytest.MonkeyPatch) -> None:
     samples = iter([(100, 200), (195, 300)])  # 95 of 100 jiffies idle: 5 % busy
-    monkeypatch.setattr(local, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(host, "_cpu_times", lambda: next(samples))
     assert local.cpus_idle(window=0)
     samples = iter([(100, 200), (150, 300)])  # half busy
-    monkeypatch.setattr(local, "_cpu_times", lambda: next(samples))
+    monkeypatch.setattr(host, "_cpu_times", lambda: next(samples))
     assert not local.cpus_idle(window=0)
-    monkeypatch.setattr(local, "_cpu_times", lambda: None)  # no /proc/stat: assume busy
+    monkeypatch.setattr(host, "_cpu_times", lambda: None)  # no /proc/stat: assume busy
     assert not local.cpus_idle(window=0)
 
 
 def test_workers_spin_only_on_an_idle_machine_unless_the_user_chose(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    monkeypatch.setattr(local, "cpus_idle", lambda: False)
-    assert local._child_env()["OMP_WAIT_POLICY"] == "PASSIVE"
-    monkeypatch.setattr(local, "cpus_idle", lambda: True)
-    assert "OMP_WAIT_POLICY" not in local._child_env()
+    monkeypatch.setattr(process, "cpus_idle", lambda: False)
+    assert process._child_env()["OMP_WAIT_POLICY"] == "PASSIVE"
+    monkeypatch.setattr(process, "cpus_idle", lambda: True)
+    assert "OMP_WAIT_POLICY" not in process._child_env()
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    monkeypatch.setattr(local, "cpus_idle", lambda: False)
-    assert local._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
+    monkeypatch.setattr(process, "cpus_idle", lambda: False)
+    assert process._child_env()["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 def test_the_embedded_server_gets_one_request_at_a_time(

@@ -6,6 +6,7 @@ Written against the openai client; the orchestration (plan, submit, resume, coll
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from .client import Endpoint, _first_line, _usage_of, instructor_mode
 from .wire import BATCH_ENDPOINT, request_payload
 
 T = TypeVar("T", bound=BaseModel)
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -112,24 +114,22 @@ class BatchClient(Endpoint):
 
     async def upload(self, data: bytes, *, filename: str) -> str:
         """Upload a JSONL file of requests; its file id."""
-        try:
-            file = await self._openai.files.create(
-                file=(filename, data, "application/jsonl"), purpose="batch"
-            )
-        except openai.APIError as exc:
-            raise self._error("cannot upload the batch input file", exc) from exc
+        file = await self._call(
+            "cannot upload the batch input file",
+            self._openai.files.create(file=(filename, data, "application/jsonl"), purpose="batch"),
+        )
         return file.id
 
     async def create(self, input_file_id: str, *, metadata: dict[str, str] | None = None) -> BatchInfo:
-        try:
-            batch = await self._openai.batches.create(
+        batch = await self._call(
+            "cannot create the batch",
+            self._openai.batches.create(
                 input_file_id=input_file_id,
                 endpoint=BATCH_ENDPOINT,
                 completion_window="24h",
                 metadata=metadata or openai.omit,
-            )
-        except openai.APIError as exc:
-            raise self._error("cannot create the batch", exc) from exc
+            ),
+        )
         return _batch_info(batch)
 
     async def retrieve(self, batch_id: str) -> BatchInfo | None:
@@ -143,18 +143,20 @@ class BatchClient(Endpoint):
         return _batch_info(batch)
 
     async def cancel(self, batch_id: str) -> BatchInfo:
-        try:
-            batch = await self._openai.batches.cancel(batch_id)
-        except openai.APIError as exc:
-            raise self._error(f"cannot cancel batch {batch_id}", exc) from exc
-        return _batch_info(batch)
+        return _batch_info(
+            await self._call(f"cannot cancel batch {batch_id}", self._openai.batches.cancel(batch_id))
+        )
 
     async def download(self, file_id: str) -> bytes:
-        try:
-            content = await self._openai.files.content(file_id)
-        except openai.APIError as exc:
-            raise self._error(f"cannot download file {file_id}", exc) from exc
+        content = await self._call(f"cannot download file {file_id}", self._openai.files.content(file_id))
         return content.content
+
+    async def _call(self, action: str, request: Awaitable[R]) -> R:
+        """The answer to one request, or an LLMError saying which `action` failed and why."""
+        try:
+            return await request
+        except openai.APIError as exc:
+            raise self._error(action, exc) from exc
 
     def _error(self, action: str, exc: openai.APIError) -> LLMError:
         where = self.config.base_url

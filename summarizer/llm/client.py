@@ -10,7 +10,7 @@ import json
 import logging
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx2
@@ -187,102 +187,103 @@ class LLM(Endpoint):
         `label` (e.g. "chunk 2 of 5") prefixes error messages.
         """
         base_tokens = max_tokens or self.config.max_response_tokens
-        answer_tokens = base_tokens
-        spend = spend if spend is not None else Spend()
-        used = Usage()
-        started = time.perf_counter()
-        attempts = 1 + self.config.max_reasks
-        where = f"{label}: " if label else ""
-        ask_messages = messages
-        last_error: LLMError | None = None
-        for attempt in range(1, attempts + 1):
-            estimate = estimate_tokens(ask_messages)
-            limit = _answer_room(spend, estimate, answer_tokens)
-            # Reservations of concurrent chunks are worst cases; once they settle there may be room again.
-            while limit is None and spend.reserved > 0:
-                await spend.settled()
-                limit = _answer_room(spend, estimate, answer_tokens)
-            if limit is None:
-                need = estimate + min(MIN_ANSWER_TOKENS, answer_tokens)
-                in_flight = f", {spend.reserved} in flight" if spend.reserved else ""
-                last = f"; last answer: {str(last_error).removeprefix(where)}" if last_error else ""
-                raise LLMError(
-                    f"{where}token budget of {spend.budget} exhausted ({spend.charged} used{in_flight}; "
-                    f"the next request needs about {need}){last}",
-                    article_id=article_id,
-                    prompt_id=prompt.key,
-                )
-            reserved = estimate + limit
-            spend.reserved += reserved
-            counter = [0]
-            token = _CALLS.set(counter)
-            ask_used = Usage()
-            try:
-                async with self._slots:
-                    value, completion = await self._client.chat.completions.create_with_completion(
-                        response_model=_wire_model(response_model),
-                        messages=ask_messages,  # type: ignore[arg-type]
-                        max_retries=0,
-                        **request_options(self.config, prompt, limit),
-                    )
-                ask_used = _usage_of(completion, calls=counter[0])
-            except IncompleteOutputException as exc:
-                ask_used = _usage_of(getattr(exc, "last_completion", None), calls=counter[0])
-                last_error = TruncatedOutput(
-                    f"{where}model output cut off at max_tokens={limit} ({attempt} of {attempts} attempts)",
-                    article_id=article_id,
-                    prompt_id=prompt.key,
-                )
-                self._log(prompt, article_id, ask_used, started, status="truncated", attempt=attempt)
-                # The same request would be cut off again; a real model needs more room to finish.
-                answer_tokens = min(answer_tokens * TRUNCATION_GROWTH, base_tokens * MAX_GROWTH)
-                continue
-            except InstructorRetryException as exc:
-                api_error = _api_error_in(exc)
-                if api_error is not None:
-                    self._log(prompt, article_id, ask_used, started, status="error", attempt=attempt)
-                    raise _transport_error(api_error, self.config, article_id, prompt, where) from exc
-                ask_used = _usage_from_total(exc.total_usage, counter[0])
-                last_error = LLMError(
-                    f"{where}{_invalid_answer(exc)} ({attempt} of {attempts} attempts): {_reason(exc)}",
-                    article_id=article_id,
-                    prompt_id=prompt.key,
-                )
-                self._log(prompt, article_id, ask_used, started, status="invalid", attempt=attempt)
-                # instructor's re-ask: the bad answer and the validation errors go back to the model.
-                if isinstance(exc.messages, list) and len(exc.messages) > len(ask_messages):
-                    ask_messages = exc.messages
-                continue
-            except openai.APIError as exc:
-                self._log(prompt, article_id, ask_used, started, status="error", attempt=attempt)
-                raise _transport_error(exc, self.config, article_id, prompt, where) from exc
-            except _PARSE_ERRORS as exc:
-                last_error = LLMError(
-                    f"{where}{_invalid_answer(exc)} ({attempt} of {attempts} attempts): {_reason(exc)}",
-                    article_id=article_id,
-                    prompt_id=prompt.key,
-                )
-                self._log(prompt, article_id, ask_used, started, status="invalid", attempt=attempt)
-                continue
-            finally:
-                _CALLS.reset(token)
-                spend.settle(reserved, ask_used, estimate=reserved)
-                used = used + ask_used
-            ms = self._log(prompt, article_id, ask_used, started, status="ok", attempt=attempt)
-            return Answer(value=value, usage=used, model=str(completion.model or self.config.model), ms=ms)
-        assert last_error is not None
-        raise last_error
+        asking = _Asking(
+            prompt=prompt,
+            article_id=article_id,
+            where=f"{label}: " if label else "",
+            attempts=1 + self.config.max_reasks,
+            base_tokens=base_tokens,
+            spend=spend if spend is not None else Spend(),
+            started=time.perf_counter(),
+            messages=messages,
+            answer_tokens=base_tokens,
+        )
+        for attempt in range(1, asking.attempts + 1):
+            outcome = await self._attempt(response_model, asking, attempt)
+            if isinstance(outcome, Answer):
+                return outcome
+            asking.last_error = outcome
+        raise asking.last_error or asking.error(f"no attempt allowed (max_reasks={self.config.max_reasks})")
 
-    def _log(
-        self, prompt: Prompt, article_id: str, used: Usage, started: float, *, status: str, attempt: int
-    ) -> int:
-        ms = int((time.perf_counter() - started) * 1000)
+    async def _attempt(self, response_model: type[T], asking: _Asking, attempt: int) -> Answer | LLMError:
+        """One ask within the budget: the answer, or why not (and `asking` set up for the next attempt)."""
+        estimate = estimate_tokens(asking.messages)
+        limit = await _answer_limit(asking, estimate)
+        reserved = estimate + limit
+        asking.spend.reserved += reserved
+        counter = [0]
+        token = _CALLS.set(counter)
+        ask_used = Usage()
+        try:
+            value, completion = await self._ask_once(response_model, asking.messages, asking.prompt, limit)
+            ask_used = _usage_of(completion, calls=counter[0])
+        except IncompleteOutputException as exc:
+            ask_used = _usage_of(getattr(exc, "last_completion", None), calls=counter[0])
+            return self._truncated(asking, attempt, limit, ask_used)
+        except InstructorRetryException as exc:
+            api_error = _api_error_in(exc)
+            if api_error is not None:
+                raise self._failed(asking, attempt, api_error) from exc
+            ask_used = _tokens_used(exc.total_usage, calls=counter[0])
+            return self._invalid(asking, attempt, exc, ask_used)
+        except openai.APIError as exc:
+            raise self._failed(asking, attempt, exc) from exc
+        except _PARSE_ERRORS as exc:
+            return self._invalid(asking, attempt, exc, ask_used)
+        finally:
+            _CALLS.reset(token)
+            asking.spend.settle(reserved, ask_used, estimate=reserved)
+            asking.used = asking.used + ask_used
+        ms = self._log(asking, ask_used, status="ok", attempt=attempt)
+        return Answer(value=value, usage=asking.used, model=str(completion.model or self.config.model), ms=ms)
+
+    async def _ask_once(
+        self, response_model: type[T], messages: list[dict[str, str]], prompt: Prompt, limit: int
+    ) -> tuple[Any, Any]:
+        """One request through instructor, which validates but never retries: (value, completion)."""
+        async with self._slots:
+            return await self._client.chat.completions.create_with_completion(
+                response_model=_wire_model(response_model),
+                messages=messages,  # type: ignore[arg-type]
+                max_retries=0,
+                **request_options(self.config, prompt, limit),
+            )
+
+    def _failed(self, asking: _Asking, attempt: int, exc: openai.APIError) -> LLMError:
+        """A request that failed after the openai client's own retries: not re-asked."""
+        self._log(asking, Usage(), status="error", attempt=attempt)
+        return _transport_error(exc, self.config, asking.article_id, asking.prompt, asking.where)
+
+    def _truncated(self, asking: _Asking, attempt: int, limit: int, used: Usage) -> LLMError:
+        """A cut-off answer: the next attempt gets more room, since the same request would be cut again."""
+        self._log(asking, used, status="truncated", attempt=attempt)
+        asking.answer_tokens = min(asking.answer_tokens * TRUNCATION_GROWTH, asking.base_tokens * MAX_GROWTH)
+        return asking.error(
+            f"model output cut off at max_tokens={limit} ({attempt} of {asking.attempts} attempts)",
+            TruncatedOutput,
+        )
+
+    def _invalid(self, asking: _Asking, attempt: int, exc: Exception, used: Usage) -> LLMError:
+        """An answer that failed to parse or validate: instructor's re-ask sends it back with its errors."""
+        self._log(asking, used, status="invalid", attempt=attempt)
+        if (
+            isinstance(exc, InstructorRetryException)
+            and isinstance(exc.messages, list)
+            and len(exc.messages) > len(asking.messages)
+        ):
+            asking.messages = exc.messages
+        return asking.error(
+            f"{_invalid_answer(exc)} ({attempt} of {asking.attempts} attempts): {_reason(exc)}"
+        )
+
+    def _log(self, asking: _Asking, used: Usage, *, status: str, attempt: int) -> int:
+        ms = int((time.perf_counter() - asking.started) * 1000)
         log.info(
             "llm call model=%s prompt=%s article=%s attempt=%d status=%s prompt_tokens=%d "
             "completion_tokens=%d ms=%d",
             self.config.model,
-            prompt.key,
-            article_id,
+            asking.prompt.key,
+            asking.article_id,
             attempt,
             status,
             used.prompt_tokens,
@@ -290,6 +291,46 @@ class LLM(Endpoint):
             ms,
         )
         return ms
+
+
+@dataclass
+class _Asking:
+    """One `structured` call across its attempts: what it asks, and what the next attempt starts from."""
+
+    prompt: Prompt
+    article_id: str
+    where: str  # "chunk 2 of 5: ", the prefix of its error messages
+    attempts: int
+    base_tokens: int
+    spend: Spend
+    started: float
+    messages: list[dict[str, str]]  # instructor's re-ask appends the bad answer and its errors
+    answer_tokens: int  # more after a truncated answer
+    used: Usage = field(default_factory=Usage)
+    last_error: LLMError | None = None
+
+    def error(self, text: str, kind: type[LLMError] = LLMError) -> LLMError:
+        return kind(f"{self.where}{text}", article_id=self.article_id, prompt_id=self.prompt.key)
+
+
+async def _answer_limit(asking: _Asking, estimate: int) -> int:
+    """max_tokens for the next ask within the budget, once there is room; an error when it is spent."""
+    spend = asking.spend
+    limit = _answer_room(spend, estimate, asking.answer_tokens)
+    # Reservations of concurrent chunks are worst cases; once they settle there may be room again.
+    while limit is None and spend.reserved > 0:
+        await spend.settled()
+        limit = _answer_room(spend, estimate, asking.answer_tokens)
+    if limit is None:
+        need = estimate + min(MIN_ANSWER_TOKENS, asking.answer_tokens)
+        in_flight = f", {spend.reserved} in flight" if spend.reserved else ""
+        last_error = asking.last_error
+        last = f"; last answer: {str(last_error).removeprefix(asking.where)}" if last_error else ""
+        raise asking.error(
+            f"token budget of {spend.budget} exhausted ({spend.charged} used{in_flight}; "
+            f"the next request needs about {need}){last}"
+        )
+    return limit
 
 
 def _answer_room(spend: Spend, estimate: int, wanted: int) -> int | None:
@@ -302,22 +343,16 @@ def _answer_room(spend: Spend, estimate: int, wanted: int) -> int | None:
 
 
 def _usage_of(completion: Any, *, calls: int) -> Usage:
-    usage = getattr(completion, "usage", None)
+    return _tokens_used(getattr(completion, "usage", None), calls=calls)
+
+
+def _tokens_used(usage: Any, *, calls: int) -> Usage:
+    """The tokens an openai usage object (a completion's, or instructor's total) counts, or none."""
     if usage is None:
         return Usage(calls=calls)
     return Usage(
         prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
-        calls=calls,
-    )
-
-
-def _usage_from_total(total: Any, calls: int) -> Usage:
-    if total is None:
-        return Usage(calls=calls)
-    return Usage(
-        prompt_tokens=int(getattr(total, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(total, "completion_tokens", 0) or 0),
         calls=calls,
     )
 
