@@ -16,7 +16,8 @@ import icalendar
 
 from ..models import Meeting, MeetingsDocument, SourceArticle, Status
 from ..resolve.dates import format_date
-from . import _place, _span
+from .days import day_span
+from .views import place_text
 
 __all__ = ["ICS_STATUS", "UID_DOMAIN", "meeting_uid", "render_ics"]
 
@@ -67,7 +68,7 @@ def _summary(meeting: Meeting) -> str:
 
 
 def _event(meeting: Meeting, articles: dict[str, SourceArticle]) -> icalendar.Event | None:
-    span = _span(meeting.date)
+    span = day_span(meeting.date)
     if span is None or meeting.date.precision == "year":
         return None
     first, last = span
@@ -82,7 +83,7 @@ def _event(meeting: Meeting, articles: dict[str, SourceArticle]) -> icalendar.Ev
     event.add("summary", _summary(meeting))
     event.add("status", ICS_STATUS[meeting.status])
     event.add("transp", "TRANSPARENT")  # a news item does not make the reader busy
-    place = _place(meeting)
+    place = place_text(meeting)
     if place:
         event.add("location", place)
     event.add("categories", [meeting.meeting_type.replace("_", " ")])
