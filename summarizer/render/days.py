@@ -6,12 +6,9 @@ import calendar
 import datetime as dt
 
 from ..models import DateSpec, Meeting
-from ..resolve.dates import MONTH_NAMES, shift_days
+from ..resolve.dates import MONTH_NAMES, long_day, shift_days
 
-
-def long_day(day: dt.date) -> str:
-    """A day as "7 July 2025"."""
-    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
+__all__ = ["date_order", "day_span", "long_date", "long_day", "short_day"]
 
 
 def long_date(day: dt.date | None) -> str:

@@ -40,6 +40,7 @@ __all__ = [
     "MONTH_NAMES",
     "format_date",
     "infer_published",
+    "long_day",
     "reconcile_date",
     "resolve_date",
     "shift_days",
@@ -950,15 +951,17 @@ def shift_days(day: dt.date, days: int) -> dt.date:
     return dt.date.fromordinal(ordinal)
 
 
+def long_day(day: dt.date) -> str:
+    """A day as "7 July 2025"."""
+    return f"{day.day} {MONTH_NAMES[day.month]} {day.year}"
+
+
 def format_date(spec: DateSpec) -> str:
     """The date for a human reader: "27 March 2025", "10–11 July 2025", "week of 10 March 2025"."""
     start, end = spec.start, spec.end or spec.start
     if spec.precision == "unknown" or start is None or end is None:
         return "date unknown"
-
-    def full(d: dt.date) -> str:
-        return f"{d.day} {MONTH_NAMES[d.month]} {d.year}"
-
+    full = long_day
     if spec.precision == "week":
         return f"week of {full(start)}"
     if spec.precision == "year" and (start.year == end.year):
