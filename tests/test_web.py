@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from summarizer.cli import app
 from summarizer.sources import load_inputs
-from summarizer.sources.fetch import WebOptions
+from summarizer.sources.options import WebOptions
 from summarizer.sources.webpage import PageMeta, page_meta, parse_html
 from summarizer.store import Store
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..extract.batch import BatchOptions
     from ..llm.batch import BatchInfo
     from ..models import ArticleExtraction, MeetingsDocument
-    from ..sources.fetch import WebOptions
+    from ..sources.options import WebOptions
     from ..store import Store
 
 app = typer.Typer(
@@ -245,7 +245,7 @@ def _jsonl(rows: Sequence[ArticleExtraction]) -> str:
 def _web_options(
     since: str | None, limit: int | None, all_entries: bool, ignore_robots: bool, fetch_timeout: float
 ) -> WebOptions:
-    from ..sources.fetch import WebOptions
+    from ..sources.options import WebOptions
 
     return WebOptions(
         timeout=fetch_timeout,

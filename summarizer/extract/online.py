@@ -8,7 +8,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import httpx2
 from pydantic import ValidationError
 
 from ..config import Config
@@ -21,6 +20,8 @@ from .design import RULES, Answer, answer_model, load_design_prompt
 from .rows import Item, OnResult, Rows, fail_row, store_row
 
 if TYPE_CHECKING:
+    import httpx2
+
     from ..llm.client import LLM
 
 

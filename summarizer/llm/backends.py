@@ -6,12 +6,12 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
-import httpx2
-
 from ..config import Config
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
+    import httpx2
+
     from .batch import BatchClient
     from .client import LLM
 

@@ -21,7 +21,7 @@ from ..models import Article, FailedInput
 
 if TYPE_CHECKING:
     from ..store import Store
-    from .fetch import WebOptions
+    from .options import WebOptions
     from .websources import EntryRead, FeedReport, Loaded
 
 log = logging.getLogger("summarizer")
@@ -500,7 +500,8 @@ def _require_web(name: str) -> None:
 async def _fetch_all(
     remote: Sequence[str | Path], store: Store | None, web: WebOptions | None, reports: list[FeedReport]
 ) -> list[list[Loaded]]:
-    from .fetch import Fetcher, WebOptions
+    from .fetch import Fetcher
+    from .options import WebOptions
     from .websources import load_feed, load_url
 
     async with Fetcher(web or WebOptions(), store) as fetcher:

@@ -24,6 +24,7 @@ import httpx2
 from .. import errors
 from ..errors import InputError
 from ..store import FetchedPage, Store
+from .options import WebOptions
 
 log = logging.getLogger("summarizer")
 
@@ -37,21 +38,6 @@ def user_agent() -> str:
     from .. import __version__
 
     return f"{ROBOTS_TOKEN}/{__version__} (news briefing tool; honours robots.txt)"
-
-
-@dataclass(frozen=True)
-class WebOptions:
-    """How URL and feed inputs are fetched and which feed entries are read."""
-
-    timeout: float = 20.0
-    max_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    per_host: int = 2
-    concurrency: int = 8
-    robots: bool = True
-    since: dt.date | None = None
-    limit: int | None = None
-    all_entries: bool = False
 
 
 @dataclass(frozen=True)
