@@ -10,50 +10,27 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_EXPORTS: dict[str, str] = {
+# Each public name by the module that defines it, imported on first use.
+_BY_MODULE: dict[str, tuple[str, ...]] = {
     # library entry points
-    "summarize": "api",
-    "asummarize": "api",
-    "extract_article": "api",
-    "aextract_article": "api",
-    "make_article": "api",
-    "load_inputs": "sources",
-    "consolidate": "consolidate",
-    "consolidate_judged": "assist.judge",
-    "add_narratives": "assist.narrative",
-    "render_markdown": "render",
-    "render_html": "render",
-    "render_json": "render",
-    "filter_meetings": "render",
-    "resolve_date": "resolve.dates",
-    "format_date": "resolve.dates",
-    "evaluate": "evaluate",
-    "Config": "config",
-    # errors
-    "SummarizerError": "errors",
-    "ConfigError": "errors",
-    "InputError": "errors",
-    "LLMError": "errors",
-    "StoreError": "errors",
-    "LocalModelError": "errors",
+    "api": ("summarize", "asummarize", "extract_article", "aextract_article", "make_article"),
+    "sources": ("load_inputs",),
+    "consolidate": ("consolidate",),
+    "assist.judge": ("consolidate_judged",),
+    "assist.narrative": ("add_narratives",),
+    "render": ("render_markdown", "render_html", "render_json", "filter_meetings"),
+    "resolve.dates": ("resolve_date", "format_date"),
+    "evaluate": ("evaluate",),
+    "config": ("Config",),
+    "errors": ("SummarizerError", "ConfigError", "InputError", "LLMError", "StoreError", "LocalModelError"),
     # models (the data contract)
-    "Article": "models",
-    "ArticleExtraction": "models",
-    "ArticleRef": "models",
-    "DateSpec": "models",
-    "Location": "models",
-    "Participant": "models",
-    "Evidence": "models",
-    "MeetingRecord": "models",
-    "KeyQuote": "models",
-    "Usage": "models",
-    "Meeting": "models",
-    "MeetingsDocument": "models",
-    "Conflict": "models",
-    "SourceRef": "models",
-    "StatusChange": "models",
-    "Narrative": "models",
-}
+    "models": (
+        "Article", "ArticleExtraction", "ArticleRef", "DateSpec", "Location", "Participant", "Evidence",
+        "MeetingRecord", "KeyQuote", "Usage", "Meeting", "MeetingsDocument", "Conflict", "SourceRef",
+        "StatusChange", "Narrative",
+    ),
+}  # fmt: skip
+_EXPORTS: dict[str, str] = {name: module for module, names in _BY_MODULE.items() for name in names}
 
 __all__ = [
     "Article",
