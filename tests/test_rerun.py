@@ -109,3 +109,39 @@ def test_fingerprint_changes_with_any_package_file(monkeypatch: pytest.MonkeyPat
         assert summarizer.fingerprint.code_fingerprint() != before
     finally:
         summarizer.fingerprint.code_fingerprint.cache_clear()
+
+
+RULES_PROBE = """
+import json, sys
+from summarizer.cli import app
+try:
+    app(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+heavy = ("summarizer.prepare", "summarizer.ground", "summarizer.extract.article", "summarizer.sources.fetch")
+print(json.dumps({"code": code, "loaded": sorted(m for m in heavy if m in sys.modules)}))
+"""
+
+
+def test_rerun_of_stored_articles_loads_neither_the_rules_nor_the_fetcher(
+    articles: Path, tmp_path: Path
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    store, out = tmp_path / "s.sqlite", tmp_path / "out"
+    args = ["run", str(articles), "--out", str(out), "--store", str(store), "--extraction", "rules"]
+
+    def loaded() -> tuple[int, list[str]]:
+        done = subprocess.run(
+            [sys.executable, "-c", RULES_PROBE, *args], capture_output=True, text=True, env=dict(os.environ),
+            check=True,
+        )  # fmt: skip
+        report = json.loads(done.stdout.strip().splitlines()[-1])
+        return report["code"], report["loaded"]
+
+    first = loaded()
+    assert first[0] == 0 and "summarizer.ground" in first[1]  # the first run reads every article
+    assert loaded() == (0, [])  # every article is in the store now
