@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 from .items import Item
@@ -13,9 +13,9 @@ from .score import DAY_TOLERANCE
 log = logging.getLogger("summarizer")
 
 # A block larger than this is a stop-word (a tag shared by too many items); pairs come from other tags.
-MAX_BLOCK = 300
+_MAX_BLOCK = 300
 # Blocking families: every compatible pair of types shares at least one family.
-FAMILIES: dict[str, tuple[str, ...]] = {
+_FAMILIES: dict[str, tuple[str, ...]] = {
     "summit": ("group",),
     "multilateral_meeting": ("group",),
     "conference": ("group",),
@@ -51,11 +51,12 @@ class Blocks:
         self.items = items
         self.blocks: dict[tuple[str, int, Tag], list[int]] = defaultdict(list)
         self.tags: dict[int, list[Tag]] = {}
+        self._anytime: dict[tuple[str, Tag], list[int]] | None = None
         blocks = self.blocks
         for item in items:
             idx = item.idx
             tags = self.tags[idx] = _tags(item)
-            for family in FAMILIES[item.mtype]:
+            for family in _FAMILIES[item.mtype]:
                 for week in _weeks(item.lo, item.hi):
                     for tag in tags:
                         blocks[(family, week, tag)].append(idx)
@@ -74,7 +75,7 @@ class Blocks:
         for (_, _, (kind, _)), members in self.blocks.items():
             if len(members) < 2:
                 continue
-            if len(members) > MAX_BLOCK:
+            if len(members) > _MAX_BLOCK:
                 oversized += 1
                 continue
             # Block members are in ascending item order, so combinations() yields (low, high) pairs.
@@ -106,30 +107,45 @@ class Blocks:
         if bare:
             weeks: dict[tuple[str, int], list[int]] = defaultdict(list)
             for item in self.items:
-                for family in FAMILIES[item.mtype]:
+                for family in _FAMILIES[item.mtype]:
                     for week in _weeks(item.lo, item.hi):
                         weeks[(family, week)].append(item.idx)
             for idx in bare:
                 item = items[idx]
-                for family in FAMILIES[item.mtype]:
+                for family in _FAMILIES[item.mtype]:
                     for week in _weeks(item.lo, item.hi):
-                        for other in weeks[(family, week)][: MAX_BLOCK * 4]:
+                        for other in weeks[(family, week)][: _MAX_BLOCK * 4]:
                             if other != idx:
                                 seen.add((idx, other) if idx < other else (other, idx))
         if oversized:
             log.debug("consolidate: %d oversized blocks skipped", oversized)
         return sorted(seen)
 
+    def candidates(self, item: Item) -> set[int]:
+        """The dated items an undated item may report: those around its window, or any when it has none."""
+        if item.window is not None:
+            return self.around(item, item.window)
+        # Reports with neither a date nor a publication date may be about any time: index by tag alone.
+        if self._anytime is None:
+            self._anytime = _by_tag(self.items, lambda it: self.tags[it.idx])
+        found: set[int] = set()
+        for family in _FAMILIES[item.mtype]:
+            for tag in _probe_tags(item):
+                block = self._anytime.get((family, tag), [])
+                if len(block) <= _MAX_BLOCK:
+                    found.update(block)
+        return found
+
     def around(self, item: Item, window: tuple[int, int]) -> set[int]:
         """Dated items within a window sharing the undated item's most telling tags (two, if it has two)."""
-        tags = probe_tags(item)
+        tags = _probe_tags(item)
         hits: dict[int, int] = {}
         for tag in tags:
             found: set[int] = set()
-            for family in FAMILIES[item.mtype]:
+            for family in _FAMILIES[item.mtype]:
                 for week in _weeks(*window):
                     block = self.blocks.get((family, week, tag))
-                    if block and len(block) <= MAX_BLOCK:
+                    if block and len(block) <= _MAX_BLOCK:
                         found.update(block)
             for idx in found:
                 hits[idx] = hits.get(idx, 0) + 1
@@ -137,7 +153,7 @@ class Blocks:
         return {idx for idx, count in hits.items() if count >= need}
 
 
-def probe_tags(item: Item) -> list[Tag]:
+def _probe_tags(item: Item) -> list[Tag]:
     """The tags an undated item is looked up by: its series if it names one, else people and city."""
     tags = _tags(item)
     for kinds in (("s",), ("p", "c"), ("k",)):
@@ -147,15 +163,23 @@ def probe_tags(item: Item) -> list[Tag]:
     return []
 
 
+def _by_tag(
+    items: Iterable[Item], tags_of: Callable[[Item], Iterable[Tag]]
+) -> dict[tuple[str, Tag], list[int]]:
+    """Items by (type family, tag), whatever their dates."""
+    index: dict[tuple[str, Tag], list[int]] = defaultdict(list)
+    for item in items:
+        for family in _FAMILIES[item.mtype]:
+            for tag in tags_of(item):
+                index[(family, tag)].append(item.idx)
+    return index
+
+
 def undated_pairs(undated: Sequence[Item]) -> list[tuple[int, int]]:
-    blocks: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    for item in undated:
-        for family in FAMILIES[item.mtype]:
-            for kind, value in probe_tags(item):
-                blocks[(family, kind, value)].append(item.idx)
+    """Pairs of undated items that share a type family and their most telling tags, sorted."""
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) > MAX_BLOCK:
+    for members in _by_tag(undated, _probe_tags).values():
+        if len(members) > _MAX_BLOCK:
             continue
         for x, left in enumerate(members):
             for right in members[x + 1 :]:

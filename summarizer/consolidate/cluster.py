@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from ..models import MeetingRecord
-from .blocking import FAMILIES, MAX_BLOCK, Blocks, probe_tags
+from .blocking import Blocks
 from .items import COMPATIBLE, Item
 from .score import DAY_TOLERANCE, match_score, place_score, series_agree
 
@@ -178,42 +177,7 @@ def attach_undated(
     items: Sequence[Item], undated: Sequence[Item], blocks: Blocks, clusters: Clusters, decide: Decider
 ) -> list[Item]:
     """Attach undated items to one clearly best dated cluster; return those left over."""
-    # Reports with neither a date nor a publication date may be about any time: index by tag alone.
-    by_tag: dict[tuple[str, str, str], list[int]] = defaultdict(list)
-    if any(u.window is None for u in undated):
-        for idx, tags in blocks.tags.items():
-            for family in FAMILIES[items[idx].mtype]:
-                for kind, value in tags:
-                    by_tag[(family, kind, value)].append(idx)
-
-    proposals: list[tuple[float, int, int, int]] = []
-    for u in undated:
-        if u.window is not None:
-            candidates = blocks.around(u, u.window)
-        else:
-            candidates = set()
-            for family in FAMILIES[u.mtype]:
-                for kind, value in probe_tags(u):
-                    block = by_tag.get((family, kind, value), [])
-                    if len(block) <= MAX_BLOCK:
-                        candidates.update(block)
-        best: dict[int, tuple[float, int]] = {}
-        for c in sorted(candidates):
-            score = match_score(u, items[c])
-            # Without a date, place, series and people are all there is: a contradicting place vetoes.
-            if score is None or place_score(u, items[c]) < 0:
-                continue
-            root = clusters.find(c)
-            if score > best.get(root, (-1.0, 0))[0]:
-                best[root] = (score, c)
-        if not best:
-            continue
-        ranked = sorted(((s, root, c) for root, (s, c) in best.items()), key=lambda t: (-t[0], t[1]))
-        top, root, via = ranked[0]
-        if len(ranked) > 1 and ranked[1][0] > top - _ATTACH_MARGIN:
-            continue  # two meetings fit about equally well: attaching would be a guess
-        proposals.append((-top, u.idx, root, via))
-    proposals.sort()
+    proposals = sorted(p for u in undated if (p := _proposal(u, items, blocks, clusters)) is not None)
     leftover = {u.idx for u in undated}
     for neg, u_idx, root, via in proposals:
         ru, rc = clusters.find(u_idx), clusters.find(root)
@@ -225,3 +189,25 @@ def attach_undated(
             clusters.merge(ru, rc)
             leftover.discard(u_idx)
     return [u for u in undated if u.idx in leftover]
+
+
+def _proposal(
+    u: Item, items: Sequence[Item], blocks: Blocks, clusters: Clusters
+) -> tuple[float, int, int, int] | None:
+    """The cluster an undated item clearly fits best, as (-score, item, root, the member it fits through)."""
+    best: dict[int, tuple[float, int]] = {}
+    for c in sorted(blocks.candidates(u)):
+        score = match_score(u, items[c])
+        # Without a date, place, series and people are all there is: a contradicting place vetoes.
+        if score is None or place_score(u, items[c]) < 0:
+            continue
+        root = clusters.find(c)
+        if score > best.get(root, (-1.0, 0))[0]:
+            best[root] = (score, c)
+    if not best:
+        return None
+    ranked = sorted(((s, root, c) for root, (s, c) in best.items()), key=lambda t: (-t[0], t[1]))
+    top, root, via = ranked[0]
+    if len(ranked) > 1 and ranked[1][0] > top - _ATTACH_MARGIN:
+        return None  # two meetings fit about equally well: attaching would be a guess
+    return -top, u.idx, root, via
