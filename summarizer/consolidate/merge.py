@@ -23,7 +23,6 @@ from ..models import (
     MeetingType,
     Precision,
     SourceRef,
-    Status,
     StatusChange,
 )
 from ..names import PersonResolver, canonical_series, role_only, series_named_by
@@ -320,55 +319,16 @@ def _meeting_id(members: Sequence[Item]) -> str:
 
 
 def build_meeting(members: list[Item], resolve: PersonResolver) -> Meeting:
+    """The cluster's Meeting: every field merged from its reports, which are put in report order."""
     members.sort(key=lambda m: m.report_key)
-    conflicts: list[Conflict] = []
     mtype, type_conflict = _merge_type(members)
     date, date_conflict = _merge_date(members)
     location, location_conflict = _merge_location(members)
     participants = _merge_participants(members)
-    countries = {p.name: p.country for p in participants if p.country}
-    hosts, hosts_conflict = _merge_hosts(members, countries)
+    hosts, hosts_conflict = _merge_hosts(members, {p.name: p.country for p in participants if p.country})
     fmt, format_conflict = _merge_format(members)
-    for conflict in (date_conflict, location_conflict, hosts_conflict, format_conflict, type_conflict):
-        if conflict is not None:
-            conflicts.append(conflict)
-
-    named = [s for m in members if (s := canonical_series(m.record.series))]
-    series = _most_common(named or sorted(s for m in members for s in m.series))
-
-    history: list[StatusChange] = []
-    reported: set[tuple[str, dt.date | None, str]] = set()
-    for m in members:
-        key = (m.record.status, m.published, m.article_id)
-        if key not in reported:
-            reported.add(key)
-            history.append(StatusChange(status=m.record.status, as_of=m.published, article_id=m.article_id))
-    status: Status = members[-1].record.status
-
-    quotes: list[MeetingQuote] = []
-    seen_quotes: set[tuple[str, str]] = set()
-    for m in members:
-        for q in m.quotes:
-            if (m.article_id, q.text) in seen_quotes:
-                continue
-            seen_quotes.add((m.article_id, q.text))
-            data = q.model_dump()
-            if q.speaker and not role_only(q.speaker):  # "the Ukrainian president" stays as written
-                data["speaker"] = resolve(q.speaker)
-            quotes.append(MeetingQuote(**data, article_id=m.article_id))
-
-    sources = sorted(
-        (
-            SourceRef(article_id=m.article_id, meeting_index=m.meeting_index, published=m.published)
-            for m in members
-        ),
-        key=lambda s: (s.published is None, s.published or dt.date.min, s.article_id, s.meeting_index),
-    )
-    evidence = [
-        MeetingEvidence(text=e.text, start=e.start, end=e.end, article_id=m.article_id)
-        for m in members
-        for e in m.record.evidence
-    ]
+    series = _merge_series(members)
+    conflicts = (date_conflict, location_conflict, hosts_conflict, format_conflict, type_conflict)
     return Meeting(
         id=_meeting_id(members),
         title=_pick_title(members, series, location.city, mtype),
@@ -377,14 +337,63 @@ def build_meeting(members: list[Item], resolve: PersonResolver) -> Meeting:
         series=series,
         date=date,
         location=location,
-        status=status,
-        status_history=history,
+        status=members[-1].record.status,
+        status_history=_status_history(members),
         participants=participants,
         hosts=hosts,
         agenda=_merge_texts(members, "agenda"),
         outcomes=_merge_texts(members, "outcomes"),
-        quotes=quotes,
-        sources=sources,
-        conflicts=conflicts,
-        evidence=evidence,
+        quotes=_merge_quotes(members, resolve),
+        sources=_sources(members),
+        conflicts=[c for c in conflicts if c is not None],
+        evidence=[
+            MeetingEvidence(text=e.text, start=e.start, end=e.end, article_id=m.article_id)
+            for m in members
+            for e in m.record.evidence
+        ],
+    )
+
+
+def _merge_series(members: Sequence[Item]) -> str | None:
+    """The series most reports name, else the one most titles name."""
+    named = [s for m in members if (s := canonical_series(m.record.series))]
+    return _most_common(named or sorted(s for m in members for s in m.series))
+
+
+def _status_history(members: Sequence[Item]) -> list[StatusChange]:
+    """Each report's status once per article and publication date, in report order."""
+    history: list[StatusChange] = []
+    reported: set[tuple[str, dt.date | None, str]] = set()
+    for m in members:
+        key = (m.record.status, m.published, m.article_id)
+        if key not in reported:
+            reported.add(key)
+            history.append(StatusChange(status=m.record.status, as_of=m.published, article_id=m.article_id))
+    return history
+
+
+def _merge_quotes(members: Sequence[Item], resolve: PersonResolver) -> list[MeetingQuote]:
+    """Each article's quotes once, speakers named as the people list names them."""
+    quotes: list[MeetingQuote] = []
+    seen: set[tuple[str, str]] = set()
+    for m in members:
+        for q in m.quotes:
+            if (m.article_id, q.text) in seen:
+                continue
+            seen.add((m.article_id, q.text))
+            data = q.model_dump()
+            if q.speaker and not role_only(q.speaker):  # "the Ukrainian president" stays as written
+                data["speaker"] = resolve(q.speaker)
+            quotes.append(MeetingQuote(**data, article_id=m.article_id))
+    return quotes
+
+
+def _sources(members: Iterable[Item]) -> list[SourceRef]:
+    """The reports by publication (unknown last), then article id and meeting index."""
+    return sorted(
+        (
+            SourceRef(article_id=m.article_id, meeting_index=m.meeting_index, published=m.published)
+            for m in members
+        ),
+        key=lambda s: (s.published is None, s.published or dt.date.min, s.article_id, s.meeting_index),
     )
