@@ -29,7 +29,14 @@ changes when an earlier report joins or the anchor report disappears.
 """
 
 from .cluster import DEFAULT_BAND, Judge
-from .run import consolidate
+from .run import consolidate, consolidate_with_verdicts
 from .score import DAY_TOLERANCE, pair_score
 
-__all__ = ["DAY_TOLERANCE", "DEFAULT_BAND", "Judge", "consolidate", "pair_score"]
+__all__ = [
+    "DAY_TOLERANCE",
+    "DEFAULT_BAND",
+    "Judge",
+    "consolidate",
+    "consolidate_with_verdicts",
+    "pair_score",
+]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from ..models import MeetingRecord
 from .blocking import Blocks
@@ -11,7 +12,10 @@ from .items import COMPATIBLE, Item
 from .score import DAY_TOLERANCE, match_score, place_score, series_agree
 
 # A judge answers True (same meeting), False (different) or None (no verdict: the band's rule decides).
+# It is asked inside the greedy loop, so it should answer from memory (as Verdicts does).
 Judge = Callable[[MeetingRecord, MeetingRecord], bool | None]
+# What a Verdicts table is keyed by: the question a pair of records puts to a judge.
+Q = TypeVar("Q", bound=Hashable)
 
 DEFAULT_BAND: tuple[float, float] = (0.45, 0.65)
 # An undated item attaches to a cluster only if it beats the runner-up by this margin.
@@ -111,6 +115,8 @@ class Clusters:
 
 @dataclass(slots=True)
 class Decider:
+    """The band's rule for a scored pair; in the uncertain band, the judge's verdict when it gives one."""
+
     band: tuple[float, float]
     judge: Judge | None
     calls: int = 0
@@ -127,6 +133,23 @@ class Decider:
             if verdict is not None:
                 return bool(verdict)
         return score >= (high if strict else (low + high) / 2)
+
+
+@dataclass(slots=True)
+class Verdicts(Generic[Q]):
+    """A judge that looks a pair's question up in the verdicts known so far and notes the ones it lacks."""
+
+    known: Mapping[Q, bool | None]
+    question: Callable[[MeetingRecord, MeetingRecord], Q]
+    # The questions not in `known`, first asked first, with the records that asked them.
+    unanswered: dict[Q, tuple[MeetingRecord, MeetingRecord]] = field(default_factory=dict)
+
+    def __call__(self, a: MeetingRecord, b: MeetingRecord) -> bool | None:
+        question = self.question(a, b)
+        if question in self.known:
+            return self.known[question]
+        self.unanswered.setdefault(question, (a, b))
+        return None
 
 
 def _series_day(a: Item, b: Item) -> bool:

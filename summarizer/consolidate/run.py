@@ -6,12 +6,12 @@ import datetime as dt
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from ..models import ArticleExtraction, Meeting
+from ..models import ArticleExtraction, Meeting, MeetingRecord
 from .blocking import Blocks, undated_pairs
-from .cluster import DEFAULT_BAND, Clusters, Decider, Judge, attach_undated, greedy
+from .cluster import DEFAULT_BAND, Clusters, Decider, Judge, Q, Verdicts, attach_undated, greedy
 from .items import Item, dedupe_rows, make_items, resolver
 from .merge import build_meeting
 
@@ -43,6 +43,19 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def consolidate_with_verdicts(
+    extractions: Sequence[ArticleExtraction],
+    known: Mapping[Q, bool | None],
+    question: Callable[[MeetingRecord, MeetingRecord], Q],
+    *,
+    band: tuple[float, float] = DEFAULT_BAND,
+) -> tuple[list[Meeting], dict[Q, tuple[MeetingRecord, MeetingRecord]]]:
+    """The meetings with the uncertain pairs decided by the verdicts `known` (by their `question`), and
+    the questions of the pairs that went to the band's rule because no verdict was known."""
+    verdicts = Verdicts(known, question)
+    return consolidate(extractions, judge=verdicts, band=band), verdicts.unanswered
 
 
 def _consolidate(
