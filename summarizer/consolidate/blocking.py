@@ -86,40 +86,35 @@ class Blocks:
                 for idx in single.intersection(members):
                     seen.update((min(idx, o), max(idx, o)) for o in members if o != idx)
             else:
-                # The country tag only serves items that name no city; two cities meet through "c".
-                for left in members:
-                    if items[left].city is not None:
-                        continue
-                    for right in members:
-                        if right == left:
-                            continue
-                        pair = (left, right) if left < right else (right, left)
-                        if pair not in seen and (
-                            left in single or right in single or len(tag_sets[left] & tag_sets[right]) >= 2
-                        ):
-                            seen.add(pair)
+                _country_pairs(members, items, single, tag_sets, seen)
         for pair, count in shared_people.items():
             # Met twice in person blocks: two shared people, or one person seen in two adjacent weeks.
             if count >= 2 and pair not in seen and len(tag_sets[pair[0]] & tag_sets[pair[1]]) >= 2:
                 seen.add(pair)
-        # An item with no tag at all can only be matched by date and title: compare it with its week.
-        bare = [idx for idx, tags in self.tags.items() if not tags]
-        if bare:
-            weeks: dict[tuple[str, int], list[int]] = defaultdict(list)
-            for item in self.items:
-                for family in _FAMILIES[item.mtype]:
-                    for week in _weeks(item.lo, item.hi):
-                        weeks[(family, week)].append(item.idx)
-            for idx in bare:
-                item = items[idx]
-                for family in _FAMILIES[item.mtype]:
-                    for week in _weeks(item.lo, item.hi):
-                        for other in weeks[(family, week)][: _MAX_BLOCK * 4]:
-                            if other != idx:
-                                seen.add((idx, other) if idx < other else (other, idx))
+        seen.update(self._bare_pairs(items))
         if oversized:
             log.debug("consolidate: %d oversized blocks skipped", oversized)
         return sorted(seen)
+
+    def _bare_pairs(self, items: Sequence[Item]) -> set[tuple[int, int]]:
+        """An item with no tag at all can only be matched by date and title: it pairs with its week."""
+        pairs: set[tuple[int, int]] = set()
+        bare = [idx for idx, tags in self.tags.items() if not tags]
+        if not bare:
+            return pairs
+        weeks: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for item in self.items:
+            for family in _FAMILIES[item.mtype]:
+                for week in _weeks(item.lo, item.hi):
+                    weeks[(family, week)].append(item.idx)
+        for idx in bare:
+            item = items[idx]
+            for family in _FAMILIES[item.mtype]:
+                for week in _weeks(item.lo, item.hi):
+                    for other in weeks[(family, week)][: _MAX_BLOCK * 4]:
+                        if other != idx:
+                            pairs.add((idx, other) if idx < other else (other, idx))
+        return pairs
 
     def candidates(self, item: Item) -> set[int]:
         """The dated items an undated item may report: those around its window, or any when it has none."""
@@ -151,6 +146,28 @@ class Blocks:
                 hits[idx] = hits.get(idx, 0) + 1
         need = min(2, len(tags))
         return {idx for idx, count in hits.items() if count >= need}
+
+
+def _country_pairs(
+    members: Sequence[int],
+    items: Sequence[Item],
+    single: set[int],
+    tag_sets: dict[int, frozenset[Tag]],
+    seen: set[tuple[int, int]],
+) -> None:
+    """Add a country block's pairs: an item naming no city with one that shares a second tag with it, or
+    with any when either has no other tag (two items naming cities meet through their city tags)."""
+    for left in members:
+        if items[left].city is not None:
+            continue
+        for right in members:
+            if right == left:
+                continue
+            pair = (left, right) if left < right else (right, left)
+            if pair not in seen and (
+                left in single or right in single or len(tag_sets[left] & tag_sets[right]) >= 2
+            ):
+                seen.add(pair)
 
 
 def _probe_tags(item: Item) -> list[Tag]:

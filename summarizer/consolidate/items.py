@@ -136,7 +136,7 @@ def dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
     for row in rows:
         if row.status == "ok":
             published = row.article.published.isoformat() if row.article.published else ""
-            by_key[f"{row.article.sha256 or row.article.id}@{published}"].append(row)
+            by_key[f"{article_key(row)}@{published}"].append(row)
     kept = []
     for key, group in by_key.items():
         if len(group) > 1:
@@ -144,11 +144,12 @@ def dedupe_rows(rows: Iterable[ArticleExtraction]) -> list[ArticleExtraction]:
             group.sort(key=lambda r: (r.article.id, r.model, r.prompt_version, r.model_dump_json()))
         kept.append(group[0])
     # Publication order, so the items made from these rows are laid out in memory roughly by date.
-    kept.sort(key=lambda r: (r.article.published or dt.date.min, r.article.sha256 or r.article.id))
+    kept.sort(key=lambda r: (r.article.published or dt.date.min, article_key(r)))
     return kept
 
 
 def resolver(rows: Sequence[ArticleExtraction]) -> PersonResolver:
+    """One resolver of the person names the rows use: participants, hosts that are not countries, speakers."""
     names: list[str] = []
     for row in rows:
         for record in row.meetings:
@@ -172,74 +173,92 @@ def _host_key(host: str, resolve: PersonResolver) -> str:
     return canonical_country(host) or resolve(host)
 
 
+def article_key(row: ArticleExtraction) -> str:
+    """What names an article's reports: its text's content hash, or its id when it has none."""
+    return row.article.sha256 or row.article.id
+
+
 def make_items(rows: Sequence[ArticleExtraction], resolve: PersonResolver) -> list[Item]:
+    """Every record of the rows as an item, in a stable order that never depends on the input's."""
     raw: list[Item] = []
     first_date: dict[str, dt.date | None] = {}
     for row in rows:
-        key = row.article.sha256 or row.article.id
+        key = article_key(row)
         # A text published again on another date is another article; the first copy keeps the plain key,
         # so meeting ids (hashed from it) stay what they were.
         if first_date.setdefault(key, row.article.published) != row.article.published:
             key = f"{key}@{row.article.published}"
-        published = row.article.published
-        pub_ord = published.toordinal() if published else 0
         quotes_by_index: dict[int, list[KeyQuote]] = defaultdict(list)
         for quote in row.quotes:
             if quote.meeting_index is not None:
                 quotes_by_index[quote.meeting_index].append(quote)
-        for index, record in enumerate(row.meetings):
-            place = place_parts(record.location.city, record.location.country, record.location.venue)
-            named = canonical_series(record.series)
-            series = series_named_by(record.title) | ({named} if named else frozenset())
-            cast_list = tuple(
-                (resolve(p.name), _clean_role(p.role), _clean_country(p.country))
-                for p in record.participants
-                if p.name.strip()
-            )
-            reported = interval = _interval(record.date)
-            precision: str = record.date.precision
-            if interval is not None and precision == "unknown":
-                precision = "day" if interval[0] == interval[1] else "range"
-            window: tuple[int, int] | None = None
-            if interval is not None and interval[1] - interval[0] > _COARSE_DAYS:
-                window, interval = interval, None
-            elif interval is None and published is not None:
-                before, after = _UNDATED_WINDOW[record.status]
-                window = (published.toordinal() + before, published.toordinal() + after)
-            raw.append(
-                Item(
-                    idx=-1,
-                    article_id=row.article.id,
-                    article_key=key,
-                    meeting_index=index,
-                    published=published,
-                    record=record,
-                    mtype=record.meeting_type,
-                    compatible=COMPATIBLE[record.meeting_type],
-                    series=series,
-                    dated=interval is not None,
-                    lo=interval[0] if interval else 0,
-                    hi=interval[1] if interval else 0,
-                    window=window,
-                    interval=reported,
-                    precision=precision,
-                    # People a title names ("Zelenskyy–Macron talks") count even when the list omits them.
-                    people=frozenset(c[0] for c in cast_list) | resolve.named_in(record.title),
-                    cast=cast_list,
-                    hosts=frozenset(_host_key(h, resolve) for h in record.hosts if h.strip()),
-                    city=table_key(place[0]) if place[0] else None,
-                    country=table_key(place[1]) if place[1] else None,
-                    place=place,
-                    remote=record.format in ("hybrid", "virtual"),
-                    title_tokens=_title_tokens(record.title),
-                    signature=(table_key(record.title), interval, record.meeting_type),
-                    quotes=tuple(quotes_by_index.get(index, ())),
-                    report_key=(pub_ord, _STATUS_RANK[record.status], key, index),
-                )
-            )
-    # A stable order that never depends on the input's: by date (so items that block together sit
-    # together in memory, which is most of the speed at 100k records), then article hash, then index.
+        for index in range(len(row.meetings)):
+            raw.append(_item(row, key, index, tuple(quotes_by_index.get(index, ())), resolve))
+    # By date (so items that block together sit together in memory, which is most of the speed at 100k
+    # records), then article hash, then index.
     raw.sort(key=lambda it: (it.lo if it.dated else 1 << 30, it.article_key, it.meeting_index))
     for i, item in enumerate(raw):
         item.idx = i
     return raw
+
+
+def _item(
+    row: ArticleExtraction, key: str, index: int, quotes: tuple[KeyQuote, ...], resolve: PersonResolver
+) -> Item:
+    """Record `index` of the row as an item; its idx is set once all items are in order."""
+    record, published = row.meetings[index], row.article.published
+    place = place_parts(record.location.city, record.location.country, record.location.venue)
+    named = canonical_series(record.series)
+    cast_list = tuple(
+        (resolve(p.name), _clean_role(p.role), _clean_country(p.country))
+        for p in record.participants
+        if p.name.strip()
+    )
+    reported, interval, window, precision = _when(record, published)
+    return Item(
+        idx=-1,
+        article_id=row.article.id,
+        article_key=key,
+        meeting_index=index,
+        published=published,
+        record=record,
+        mtype=record.meeting_type,
+        compatible=COMPATIBLE[record.meeting_type],
+        series=series_named_by(record.title) | ({named} if named else frozenset()),
+        dated=interval is not None,
+        lo=interval[0] if interval else 0,
+        hi=interval[1] if interval else 0,
+        window=window,
+        interval=reported,
+        precision=precision,
+        # People a title names ("Zelenskyy–Macron talks") count even when the list omits them.
+        people=frozenset(c[0] for c in cast_list) | resolve.named_in(record.title),
+        cast=cast_list,
+        hosts=frozenset(_host_key(h, resolve) for h in record.hosts if h.strip()),
+        city=table_key(place[0]) if place[0] else None,
+        country=table_key(place[1]) if place[1] else None,
+        place=place,
+        remote=record.format in ("hybrid", "virtual"),
+        title_tokens=_title_tokens(record.title),
+        signature=(table_key(record.title), interval, record.meeting_type),
+        quotes=quotes,
+        report_key=(published.toordinal() if published else 0, _STATUS_RANK[record.status], key, index),
+    )
+
+
+def _when(
+    record: MeetingRecord, published: dt.date | None
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None, tuple[int, int] | None, str]:
+    """The reported interval, the one to block on (None when too coarse or absent), the window an
+    undated or coarse report's meeting can fall in, and the precision ("unknown" made day or range)."""
+    reported = interval = _interval(record.date)
+    precision: str = record.date.precision
+    if interval is not None and precision == "unknown":
+        precision = "day" if interval[0] == interval[1] else "range"
+    window: tuple[int, int] | None = None
+    if interval is not None and interval[1] - interval[0] > _COARSE_DAYS:
+        window, interval = interval, None
+    elif interval is None and published is not None:
+        before, after = _UNDATED_WINDOW[record.status]
+        window = (published.toordinal() + before, published.toordinal() + after)
+    return reported, interval, window, precision

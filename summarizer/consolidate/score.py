@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from ..models import ArticleExtraction
 from ..names import series_match
-from .items import Item, make_items, resolver
+from .items import Item, article_key, make_items, resolver
 
 # Reports of one meeting may disagree on its day by this much (time zones, "10–11 July" vs "11 July").
 DAY_TOLERANCE = 2
@@ -120,9 +120,9 @@ def match_score(a: Item, b: Item) -> float | None:
 
 def pair_score(a: ArticleExtraction, i: int, b: ArticleExtraction, j: int) -> float | None:
     """The match score of record i of one row and record j of another (for tuning and judge tooling)."""
-    rows = [a, b] if (a.article.sha256 or a.article.id) != (b.article.sha256 or b.article.id) else [a]
+    key_a, key_b = article_key(a), article_key(b)
+    rows = [a, b] if key_a != key_b else [a]
     items = make_items(rows, resolver(rows))
-    key_a, key_b = a.article.sha256 or a.article.id, b.article.sha256 or b.article.id
     left = next(it for it in items if it.article_key == key_a and it.meeting_index == i)
     right = next(it for it in items if it.article_key == key_b and it.meeting_index == j)
     return match_score(left, right)
