@@ -17,6 +17,8 @@ Judge = Callable[[MeetingRecord, MeetingRecord], bool | None]
 # What a Verdicts table is keyed by: the question a pair of records puts to a judge.
 Q = TypeVar("Q", bound=Hashable)
 
+# Pairs scoring in [low, high) are uncertain: a judge's verdict decides them, else the band's rule (the
+# midpoint for dated pairs, the upper edge for undated ones and for reports placed in two countries).
 DEFAULT_BAND: tuple[float, float] = (0.45, 0.65)
 # An undated item attaches to a cluster only if it beats the runner-up by this margin.
 _ATTACH_MARGIN = 0.05
