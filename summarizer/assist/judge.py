@@ -1,11 +1,12 @@
 """The optional LLM judge of consolidation (`--judge`): asked only about pairs in the uncertain score band.
 
-Consolidation itself stays synchronous and deterministic. The judge runs it in rounds: each round answers
-the pairs it can from verdicts already known (this run or earlier ones, kept in the store's key-value
-table), lets the band's rule decide the rest, and collects those pairs; the collected pairs are then asked
-of the model concurrently and the next round runs with their verdicts. A pair is asked at most once, ever,
-for a given model and judge prompt, so the calls are bounded by the candidate pairs blocking produces
-(never O(n^2)), and a second run with the same records makes no request at all.
+Consolidation itself stays synchronous, deterministic and free of I/O. The judge runs it in rounds: each
+round is given the verdicts known so far as a plain table, lets the band's rule decide the pairs the table
+lacks, and returns their questions. The judge then reads those questions' verdicts from the store's
+key-value table in one batch (earlier runs kept them), asks the model the rest concurrently, and runs the
+next round with the larger table. A pair is asked at most once, ever, for a given model and judge prompt,
+so the calls are bounded by the candidate pairs blocking produces (never O(n^2)), and a second run with
+the same records makes no request at all.
 
 A pair the model cannot answer (transport error, invalid answer, a request missing from the cassettes)
 is decided by the band's rule, as without a judge, and counted in the report; it is not stored, so a
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 import httpx2
 
 from ..config import Config
-from ..consolidate import DEFAULT_BAND, consolidate
+from ..consolidate import DEFAULT_BAND, consolidate_with_verdicts
 from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord
 from ..prompting import Prompt, load_prompt
 from ..store import Store
@@ -119,18 +120,9 @@ async def consolidate_judged(
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
     prompt = load_prompt("judge")
     report = JudgeReport()
-    verdicts: dict[str, bool | None] = {}
+    # Verdicts by question (the pair as the model sees it); None for a question the model did not answer.
+    verdicts: dict[tuple[str, str], bool | None] = {}
     started = time.perf_counter()
-    pending: dict[str, tuple[str, str]] = {}
-
-    def judge(a: MeetingRecord, b: MeetingRecord) -> bool | None:
-        # Called inside consolidation's greedy loop: answers from memory only, and notes what it lacks.
-        pair = pair_request(a, b)
-        key = verdict_key(prompt, config.model, pair)
-        if key in verdicts:
-            return verdicts[key]
-        pending[key] = pair
-        return None
 
     def dump(same: bool) -> object:
         return {"same": same, "model": config.model, "prompt": prompt.key}
@@ -140,14 +132,14 @@ async def consolidate_judged(
     async with step:
         while True:
             report.rounds += 1
-            pending.clear()
-            meetings = consolidate(rows, judge=judge, band=band)
-            if not pending:
+            meetings, unanswered = consolidate_with_verdicts(rows, verdicts, pair_request, band=band)
+            if not unanswered:
                 break
+            pending = {verdict_key(prompt, config.model, pair): pair for pair in unanswered}
             known = step.stored(pending)
             report.from_store += len(known)
             report.same += sum(known.values())
-            verdicts.update(known)
+            verdicts.update((pending[key], same) for key, same in known.items())
             missing = {key: pair for key, pair in pending.items() if key not in known}
             if not missing:
                 continue  # the next round runs with the stored verdicts
@@ -165,7 +157,7 @@ async def consolidate_judged(
                     continue
                 report.asked += 1
                 report.same += same
-            verdicts.update(answers)
+            verdicts.update((missing[key], same) for key, same in answers.items())
     report.usage, report.errors = step.usage, step.errors
     report.pairs = len(verdicts)
     if report.asked:
