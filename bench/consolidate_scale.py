@@ -9,11 +9,16 @@ month, unknown, an occasional day off by one), place variants (venue instead of 
 demonyms, old spellings, the other end of a hybrid meeting), missing series, summit reported as meeting.
 Precision and recall are pairwise: over all pairs of records, "same predicted meeting" vs "same true
 meeting". A dated row per size is appended to docs/BENCHMARKS.md under "## Consolidation scale".
+
+Consolidation runs as `summarizer run` and `summarizer consolidate` run it, with the cyclic garbage
+collector paused (`summarizer.cli.gc_paused`); `--gc-on` times the plain library call, which leaves
+the collector alone (its rows say "gc on").
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
 import hashlib
@@ -31,6 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from summarizer.cli import gc_paused  # noqa: E402
 from summarizer.consolidate import consolidate  # noqa: E402
 from summarizer.models import (  # noqa: E402
     ArticleExtraction,
@@ -454,7 +460,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="print a cProfile summary of the largest run")
     parser.add_argument("--no-write", action="store_true", help="do not append to docs/BENCHMARKS.md")
+    parser.add_argument("--gc-on", action="store_true", help="the library call, garbage collector left on")
     args = parser.parse_args(argv)
+    pause = contextlib.nullcontext if args.gc_on else gc_paused
 
     today = dt.date.today().isoformat()
     header = (
@@ -469,7 +477,8 @@ def main(argv: list[str] | None = None) -> int:
         started, cpu_started = time.perf_counter(), time.process_time()
         if profiler is not None:
             profiler.enable()
-        meetings = consolidate(rows)
+        with pause():
+            meetings = consolidate(rows)
         if profiler is not None:
             profiler.disable()
         seconds = time.perf_counter() - started
@@ -484,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"| {today} | {n_records} | {len(rows)} | {n_true} | {len(meetings)} | {seconds:.2f} "
             f"| {cpu:.2f} | {n_records / seconds:.0f} | {precision:.3f} | {recall:.3f} "
-            f"| {_machine()}, load {_load()} |\n"
+            f"| {_machine()}, load {_load()}{', gc on' if args.gc_on else ''} |\n"
         )
         if profiler is not None:
             out = io.StringIO()

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx2
+from pydantic import TypeAdapter, ValidationError
 
 from .config import Config
-from .consolidate import consolidate
 from .extract.rows import Item
 from .models import Article, ArticleExtraction, Meeting, MeetingsDocument, SourceArticle, Usage
 from .store import Store
+
+if TYPE_CHECKING:
+    import httpx2
 
 
 @dataclass
@@ -56,8 +61,12 @@ def build_document(
         )
     from . import __version__
 
+    if meetings is None:
+        from .consolidate import consolidate
+
+        meetings = consolidate(rows)
     return MeetingsDocument(
-        meetings=consolidate(rows) if meetings is None else meetings,
+        meetings=meetings,
         articles=articles,
         generated_by=f"summarizer {__version__}",
     )
@@ -80,6 +89,8 @@ async def finish_document(
 
         meetings, judged = await consolidate_judged(rows, config, store, http_client=http_client)
         lines.append(judged.line())
+    else:
+        meetings = consolidate_stored(rows, store)
     doc = build_document(items, rows, meetings=meetings)
     if config.narrative:
         from .assist.narrative import add_narratives
@@ -87,3 +98,38 @@ async def finish_document(
         doc, narrated = await add_narratives(doc, config, store, http_client=http_client)
         lines.append(narrated.line())
     return doc, lines
+
+
+# The store keeps the meetings of the latest run under this namespace, with the digest of what made them.
+CONSOLIDATED = "consolidated"
+
+
+@functools.cache
+def _meetings_adapter() -> TypeAdapter[list[Meeting]]:
+    return TypeAdapter(list[Meeting])
+
+
+def consolidate_stored(rows: Sequence[ArticleExtraction], store: Store) -> list[Meeting]:
+    """consolidate(rows), or, on a re-run, the meetings the store kept from the very same rows and code.
+
+    The digest covers every field of every row in order (all but `cached`, which says only where a row
+    came from) and the package's code, data and library versions (fingerprint.py), so kept meetings are
+    never stale; the store keeps the latest run's only."""
+    from . import fingerprint  # looked up at call time, like the renderers' key (cli._render_cached)
+
+    digest = hashlib.sha256(fingerprint.code_fingerprint().encode())
+    for row in rows:
+        digest.update(b"\0" + row.model_dump_json(exclude={"cached"}).encode())
+    key = digest.hexdigest()
+    adapter = _meetings_adapter()
+    kept = store.kv_get(CONSOLIDATED, "latest")
+    if isinstance(kept, dict) and kept.get("key") == key and isinstance(kept.get("meetings"), str):
+        try:
+            return adapter.validate_json(kept["meetings"])
+        except ValidationError:
+            pass  # a damaged entry is a miss
+    from .consolidate import consolidate
+
+    meetings = consolidate(rows)
+    store.kv_put(CONSOLIDATED, "latest", {"key": key, "meetings": adapter.dump_json(meetings).decode()})
+    return meetings

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import summarizer.consolidate
 import summarizer.extract.rows as rows_module
 import summarizer.fingerprint
 import summarizer.prepare as prepare_module
@@ -56,9 +57,10 @@ def test_rerun_of_stored_articles_neither_prepares_nor_renders(
     run(articles, tmp_path / "first", store)
     prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
+    consolidated = counted(monkeypatch, summarizer.consolidate, "consolidate")
     again = run(articles, tmp_path / "again", store)
     assert "5 from cache" in again.output
-    assert prepared == [] and rendered == []
+    assert prepared == [] and rendered == [] and consolidated == []
     assert outputs(tmp_path / "again") == outputs(tmp_path / "first")
 
 
@@ -69,13 +71,15 @@ def test_changed_article_config_or_code_prepares_and_renders_again(
     run(articles, tmp_path / "first", store)
     prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
+    consolidated = counted(monkeypatch, summarizer.consolidate, "consolidate")
 
-    # One article's text changed: only it is prepared (and extracted), and the briefing is rendered anew.
+    # One article's text changed: only it is prepared (and extracted), the rows are consolidated and the
+    # briefing is rendered anew.
     changed = sorted(articles.iterdir())[0]
     changed.write_text(changed.read_text() + "\nThe leaders will meet again in Oslo on Friday.\n")
     result = run(articles, tmp_path / "text", store)
     assert "4 from cache" in result.output
-    assert len(prepared) == 1 and len(rendered) == 1
+    assert len(prepared) == 1 and len(rendered) == 1 and len(consolidated) == 1
     fresh = tmp_path / "fresh"
     run(articles, fresh, tmp_path / "fresh.sqlite")
     assert outputs(tmp_path / "text") == outputs(fresh)
@@ -90,8 +94,9 @@ def test_changed_article_config_or_code_prepares_and_renders_again(
     rendered.clear()
     monkeypatch.setattr(rows_module, "code_fingerprint", lambda: "other code")
     monkeypatch.setattr(summarizer.fingerprint, "code_fingerprint", lambda: "other code")
+    consolidated.clear()
     run(articles, tmp_path / "code", store)
-    assert len(prepared) == 5 and len(rendered) == 1
+    assert len(prepared) == 5 and len(rendered) == 1 and len(consolidated) == 1
     assert outputs(tmp_path / "code") == outputs(tmp_path / "text")
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 
 from ..models import ArticleExtraction, Meeting, MeetingRecord
 from .blocking import Blocks, undated_pairs
@@ -28,29 +26,7 @@ def consolidate(
     low, high = band
     if not 0.0 <= low <= high <= 1.0:
         raise ValueError(f"band must satisfy 0 <= low <= high <= 1, got {band!r}")
-    with _gc_paused():
-        return _consolidate(extractions, judge=judge, band=band)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (a switch of the whole interpreter, restored on the way out).
-
-    Consolidation keeps about 25 tracked objects per record alive, most of them the output Meetings'
-    (pydantic models, their field sets and lists), the rest items, blocks and cluster states. That sets
-    off two or three full collections, and each walks the caller's whole corpus: about 2 s at 100k
-    records, where a heap of as many plain objects takes 0.3 s. Without the pause consolidation takes
-    1.8 to 1.9 times as long at 10k and 100k records (bench/consolidate_scale.py). Sharing empty sets
-    and keeping blocks as tuples (a fifth fewer tracked objects) does not change that, since the output
-    alone sets off a full collection; the pair tuples, though millions, are untracked at their first
-    collection and cost nothing here."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _consolidate(extractions, judge=judge, band=band)
 
 
 def consolidate_with_verdicts(
