@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import Config
 from ..errors import SummarizerError, redact
@@ -78,27 +79,33 @@ _NOT_IN_MEMO = frozenset(
 )  # fmt: skip
 
 
-def memo_key(article: Article, config: Config, prompt: Prompt) -> str:
-    """What identifies an article's extraction requests without preparing it: the whole article, the
-    config fields a key may depend on, the prompt's text and the code and library versions. The store maps
-    it to the article's cache key, so a re-run of stored articles need not prepare them to find the key;
-    any change to the article, the config, the prompt or the code gives another memo, hence a miss."""
+def memo_keys(config: Config, prompt: Prompt) -> Callable[[Article], str]:
+    """The memo of each article of a run: what identifies its extraction requests without preparing it,
+    the whole article, the config fields a key may depend on, the prompt's text and the code and library
+    versions. The store maps it to the article's cache key, so a re-run of stored articles need not
+    prepare them to find the key; any change to the article, the config, the prompt or the code gives
+    another memo, hence a miss. What the articles share is serialised once."""
     settings = {
         f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name not in _NOT_IN_MEMO
     }
-    canonical = json.dumps(
+    options: dict[str, Any] = {"sort_keys": True, "ensure_ascii": False, "default": str}
+    shared = json.dumps(
         {
-            "article": article.model_dump(mode="json"),
             "chunk_chars": MAX_CHUNK_CHARS,
             "code": code_fingerprint(),
             "config": settings,
             "prompt": dataclasses.asdict(prompt),
         },
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
+        **options,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # The canonical JSON of {"article": ..., **shared} with sorted keys: "article" sorts first.
+    tail = ", " + shared[1:]
+
+    def key(article: Article) -> str:
+        canonical = '{"article": ' + json.dumps(article.model_dump(mode="json"), **options) + tail
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    return key
 
 
 @dataclass(frozen=True)
@@ -130,12 +137,13 @@ class Rows:
         leaders: dict[str, int] = {}
         todo: list[Todo] = []
         memos: list[tuple[str, str]] = []
+        memo_of = memo_keys(self.config, prompt)
         for index, item in enumerate(self.items):
             if isinstance(item, FailedInput):
                 ref = ArticleRef(id=item.id, source=item.source, sha256=item.sha256)
                 self.emit(index, failed_row(ref, item.error, self.config))
                 continue
-            memo = memo_key(item, self.config, prompt)
+            memo = memo_of(item)
             if self.config.use_cache and self._from_memo(store, index, item, memo, leaders):
                 continue
             planned = plan_article(item, self.config, prompt)
