@@ -639,20 +639,24 @@ def _from_record(
         return FailedInput(id=article_id, source=source, error=f"{where}: empty article")
     record_notes = list(notes)
     published = _record_date(record.get("published"), where, record_notes)
-    title = record.get("title") if isinstance(record.get("title"), str) else None
-    url = record.get("url") if isinstance(record.get("url"), str) else None
     try:
         return parse_text(
             body,
             id=article_id,
             source=source,
-            title=title,
+            title=_string(record, "title"),
             published=published,
-            url=url,
+            url=_string(record, "url"),
             warnings=record_notes,
         )
     except InputError:
         return FailedInput(id=article_id, source=source, error=f"{where}: empty article")
+
+
+def _string(record: dict[str, Any], key: str) -> str | None:
+    """An optional string field of a record; any other value counts as missing."""
+    value = record.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _record_date(value: Any, where: str, notes: list[str]) -> dt.date | None:
