@@ -443,12 +443,12 @@ def append_rows(rows: list[str]) -> None:
         )
         text = text.rstrip("\n") + intro + TABLE_HEAD + block
     else:
+        # Right after the section's last table row, so notes written below the table stay below it.
         end = text.find("\n## ", start + len(SECTION) + 2)
-        if end < 0:
-            text = text.rstrip("\n") + "\n" + block
-        else:
-            head = text[:end].rstrip("\n") + "\n"
-            text = head + block + "\n" + text[end + 1 :]
+        end = len(text) if end < 0 else end
+        last_row = text.rfind("\n|", start, end)
+        cut = text.index("\n", last_row + 1) + 1 if last_row >= 0 else end
+        text = text[:cut] + block + text[cut:]
     tmp = BENCHMARKS.with_suffix(".md.tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(BENCHMARKS)
