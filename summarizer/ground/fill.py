@@ -828,6 +828,8 @@ def _status(
 
 # --- titles --------------------------------------------------------------------------------------------
 
+# The noun of one record's title by type ("Zelenskyy–Trump meeting", "video call"); a merged meeting's title
+# has its own (consolidate.merge._TITLE_NOUN: "bilateral meeting", "video conference").
 _NOUN: dict[MeetingType, str] = {
     "summit": "summit",
     "bilateral_meeting": "meeting",
