@@ -43,8 +43,8 @@ _TYPE_ORDER: tuple[str, ...] = (
 _PRECISION_RANK: dict[str, int] = {"day": 0, "range": 1, "week": 2, "month": 3, "year": 4, "unknown": 5}
 # The noun a made-up title uses for a meeting type ("G7 summit, Kananaskis", "Iran talks"): lower case,
 # and not render's display labels ("Negotiations", "Multilateral meeting"), which differ for four types.
-# The noun of a merged meeting's title by type ("G7 summit, Kananaskis"). Not fill._NOUN, which names one
-# article's record ("Zelenskyy–Trump meeting", "video call"): a merged title says "bilateral meeting".
+# Nor fill._NOUN, which names one article's record ("Zelenskyy–Trump meeting", "video call"); a merged
+# title says "bilateral meeting", "video conference".
 _TITLE_NOUN: dict[str, str] = {
     "summit": "summit",
     "multilateral_meeting": "meeting",
