@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import TypeAdapter, ValidationError
 
 from .config import Config
+from .errors import scrub
 from .extract.rows import Item
 from .models import Article, ArticleExtraction, Meeting, MeetingsDocument, SourceArticle, Usage
 from .store import Store
@@ -79,18 +82,24 @@ async def finish_document(
     store: Store,
     *,
     http_client: httpx2.AsyncClient | None = None,
+    around_consolidation: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
 ) -> tuple[MeetingsDocument, list[str]]:
     """Consolidate (with the judge if `config.judge`), add narratives if `config.narrative`; with neither,
-    no model is contacted. Returns the document and one report line per optional step that ran."""
+    no model is contacted. Returns the document and one report line per optional step that ran.
+    Consolidation, and only it, runs inside `around_consolidation()` (the CLI pauses the garbage
+    collector there; the library leaves interpreter state alone)."""
     lines: list[str] = []
     meetings = None
     if config.judge:
         from .assist.judge import consolidate_judged
 
-        meetings, judged = await consolidate_judged(rows, config, store, http_client=http_client)
+        meetings, judged = await consolidate_judged(
+            rows, config, store, http_client=http_client, around=around_consolidation
+        )
         lines.append(judged.line())
     else:
-        meetings = consolidate_stored(rows, store)
+        with around_consolidation():
+            meetings = consolidate_stored(rows, store)
     doc = build_document(items, rows, meetings=meetings)
     if config.narrative:
         from .assist.narrative import add_narratives
@@ -131,5 +140,9 @@ def consolidate_stored(rows: Sequence[ArticleExtraction], store: Store) -> list[
     from .consolidate import consolidate
 
     meetings = consolidate(rows)
-    store.kv_put(CONSOLIDATED, "latest", {"key": key, "meetings": adapter.dump_json(meetings).decode()})
+    text = adapter.dump_json(meetings).decode()
+    # The store redacts registered secrets; meetings it could not keep as they are are not kept at all,
+    # so a re-run can never return other meetings than consolidation would.
+    if scrub(text) == text:
+        store.kv_put(CONSOLIDATED, "latest", {"key": key, "meetings": text})
     return meetings

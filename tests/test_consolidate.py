@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -628,3 +629,50 @@ def test_a_speaker_given_only_by_office_is_kept_as_written() -> None:
     )
     (meeting,) = [m for m in consolidate([row]) if m.quotes]
     assert [q.speaker for q in meeting.quotes] == ["the Ukrainian president", "Volodymyr Zelenskyy"]
+
+
+def test_consolidation_leaves_the_garbage_collector_as_the_caller_set_it() -> None:
+    import gc
+
+    from summarizer.cli import gc_paused
+
+    seen: list[bool] = []
+
+    def judge(a: MeetingRecord, b: MeetingRecord) -> bool:
+        seen.append(gc.isenabled())  # called from inside consolidation's loop
+        return True
+
+    assert gc.isenabled()
+    consolidate(SEEDS, judge=judge, band=(0.40, 0.65))
+    assert seen and all(seen) and gc.isenabled()  # the library never switches it off
+    seen.clear()
+    with pytest.raises(RuntimeError), gc_paused():  # the command line pauses it, and restores it on errors
+        consolidate(SEEDS, judge=judge, band=(0.40, 0.65))
+        raise RuntimeError("interrupted")
+    assert seen and not any(seen) and gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller had off stays off
+    finally:
+        gc.enable()
+
+
+def test_kept_meetings_are_never_a_redacted_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import summarizer.errors
+    from summarizer.pipeline import consolidate_stored
+    from summarizer.store import Store
+
+    fresh = consolidate(SEEDS)
+    with Store(tmp_path / "s.sqlite") as store:
+        assert consolidate_stored(SEEDS, store) == fresh
+        calls = []
+        monkeypatch.setattr(summarizer.consolidate, "consolidate", lambda rows: calls.append(1) or fresh)
+        assert consolidate_stored(SEEDS, store) == fresh and calls == []  # kept: not consolidated again
+        # A secret in use that the meetings contain (a URL's user name that is also a place, say): the
+        # store would keep them redacted, so it keeps nothing and every run consolidates.
+        monkeypatch.setattr(summarizer.errors, "_SECRETS", {"Paris"})
+        store.kv_put("consolidated", "latest", None)
+        assert consolidate_stored(SEEDS, store) == fresh
+        assert consolidate_stored(SEEDS, store) == fresh and calls == [1, 1]

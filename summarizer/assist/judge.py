@@ -15,11 +15,13 @@ later run asks again.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,8 +118,10 @@ async def consolidate_judged(
     *,
     band: tuple[float, float] = DEFAULT_BAND,
     http_client: httpx2.AsyncClient | None = None,
+    around: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
 ) -> tuple[list[Meeting], JudgeReport]:
-    """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing."""
+    """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing.
+    Each round's consolidation runs inside `around()` (the CLI pauses the garbage collector there)."""
     prompt = load_prompt("judge")
     report = JudgeReport()
     # Verdicts by question (the pair as the model sees it); None for a question the model did not answer.
@@ -132,7 +136,8 @@ async def consolidate_judged(
     async with step:
         while True:
             report.rounds += 1
-            meetings, unanswered = consolidate_with_verdicts(rows, verdicts, pair_request, band=band)
+            with around():
+                meetings, unanswered = consolidate_with_verdicts(rows, verdicts, pair_request, band=band)
             if not unanswered:
                 break
             pending = {verdict_key(prompt, config.model, pair): pair for pair in unanswered}

@@ -459,8 +459,7 @@ def run(
         # The rows are the expensive part: on disk before anything optional can fail.
         write_atomic(out / RUN_OUTPUTS[0], _jsonl(rows))
         with Store(config.store_path) as st:
-            with gc_paused():
-                doc, lines = _arun(finish_document(items, rows, config, st))
+            doc, lines = _arun(finish_document(items, rows, config, st, around_consolidation=gc_paused))
             for line in lines:
                 typer.echo(f"summarizer: {line}", err=True)
             # Module and function of each output's renderer, imported only when an output is not cached.
@@ -541,8 +540,8 @@ def consolidate_cmd(
                 model=model, base_url=base_url, store=store, local_model=local_model, replay=replay,
                 cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             )  # fmt: skip
-            with Store(config.store_path) as st, gc_paused():
-                meetings, report = asyncio.run(consolidate_judged(rows, config, st))
+            with Store(config.store_path) as st:
+                meetings, report = asyncio.run(consolidate_judged(rows, config, st, around=gc_paused))
             typer.echo(f"summarizer: {report.line()}", err=True)
         with gc_paused():
             doc = build_document(None, rows, meetings=meetings)
