@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from summarizer.cli import gc_paused  # noqa: E402
-from summarizer.consolidate import consolidate  # noqa: E402
+from summarizer.consolidation import consolidate  # noqa: E402
 from summarizer.models import (  # noqa: E402
     ArticleExtraction,
     ArticleRef,

@@ -15,12 +15,12 @@ _BY_MODULE: dict[str, tuple[str, ...]] = {
     # library entry points
     "api": ("summarize", "asummarize", "extract_article", "aextract_article", "make_article"),
     "sources": ("load_inputs",),
-    "consolidate": ("consolidate",),
+    "consolidation": ("consolidate",),
     "assist.judge": ("consolidate_judged",),
     "assist.narrative": ("add_narratives",),
     "render": ("render_markdown", "render_html", "render_json", "filter_meetings"),
     "resolve.dates": ("resolve_date", "format_date"),
-    "evaluate": ("evaluate",),
+    "evaluation": ("evaluate",),
     "config": ("Config",),
     "errors": ("SummarizerError", "ConfigError", "InputError", "LLMError", "StoreError", "LocalModelError"),
     # models (the data contract)
@@ -80,9 +80,9 @@ if TYPE_CHECKING:
     from .assist.judge import consolidate_judged
     from .assist.narrative import add_narratives
     from .config import Config
-    from .consolidate import consolidate
+    from .consolidation import consolidate
     from .errors import ConfigError, InputError, LLMError, LocalModelError, StoreError, SummarizerError
-    from .evaluate import evaluate
+    from .evaluation import evaluate
     from .models import (
         Article,
         ArticleExtraction,

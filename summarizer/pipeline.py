@@ -65,7 +65,7 @@ def build_document(
     from . import __version__
 
     if meetings is None:
-        from .consolidate import consolidate
+        from .consolidation import consolidate
 
         meetings = consolidate(rows)
     return MeetingsDocument(
@@ -137,7 +137,7 @@ def consolidate_stored(rows: Sequence[ArticleExtraction], store: Store) -> list[
             return adapter.validate_json(kept["meetings"])
         except ValidationError:
             pass  # a damaged entry is a miss
-    from .consolidate import consolidate
+    from .consolidation import consolidate
 
     meetings = consolidate(rows)
     text = adapter.dump_json(meetings).decode()

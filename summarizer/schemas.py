@@ -14,7 +14,7 @@ from .models import ArticleExtraction, LLMExtraction, LLMLabels, MeetingsDocumen
 
 def public_models() -> dict[str, type[BaseModel]]:
     """File stem -> model, for every JSON document the tool reads or writes."""
-    from .evaluate import GoldDocument
+    from .evaluation import GoldDocument
 
     return {
         "extraction": ArticleExtraction,

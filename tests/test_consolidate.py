@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from summarizer.consolidate import consolidate, pair_score
+from summarizer.consolidation import consolidate, pair_score
 from summarizer.models import (
     ArticleExtraction,
     ArticleRef,
@@ -668,7 +668,7 @@ def test_kept_meetings_are_never_a_redacted_copy(tmp_path: Path, monkeypatch: py
     with Store(tmp_path / "s.sqlite") as store:
         assert consolidate_stored(SEEDS, store) == fresh
         calls = []
-        monkeypatch.setattr(summarizer.consolidate, "consolidate", lambda rows: calls.append(1) or fresh)
+        monkeypatch.setattr(summarizer.consolidation, "consolidate", lambda rows: calls.append(1) or fresh)
         assert consolidate_stored(SEEDS, store) == fresh and calls == []  # kept: not consolidated again
         # A secret in use that the meetings contain (a URL's user name that is also a place, say): the
         # store would keep them redacted, so it keeps nothing and every run consolidates.

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.evaluate import (
+from summarizer.evaluation import (
     EvalReport,
     GoldArticle,
     GoldDocument,

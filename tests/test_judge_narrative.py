@@ -14,7 +14,7 @@ from summarizer.assist.judge import consolidate_judged
 from summarizer.assist.narrative import add_narratives, unsupported
 from summarizer.cli import app
 from summarizer.config import Config
-from summarizer.consolidate import consolidate
+from summarizer.consolidation import consolidate
 from summarizer.models import Meeting, MeetingsDocument
 from summarizer.render import meeting_facts, render_html, render_markdown
 from summarizer.store import Store

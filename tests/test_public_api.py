@@ -37,3 +37,23 @@ def test_importing_the_package_and_cli_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_public_functions_stay_functions_after_a_run(seeds_dir: object, tmp_path: object) -> None:
+    """A notebook that ran the pipeline and then calls `summarizer.consolidate(rows)` or
+    `summarizer.evaluate(...)` gets the functions: the packages that implement them have other names
+    (`consolidation/`, `evaluation/`), so importing them cannot replace the functions on the package."""
+    code = (
+        "import inspect, sys, summarizer\n"
+        "config = summarizer.Config.build(extraction='rules', store=sys.argv[2], env={})\n"
+        "rows = [summarizer.extract_article(a, config=config)\n"
+        "        for a in summarizer.load_inputs([sys.argv[1]])]\n"
+        "doc = summarizer.summarize([sys.argv[1]], config=config)\n"
+        "from summarizer import consolidate, evaluate\n"
+        "print(inspect.isfunction(consolidate), inspect.isfunction(evaluate),\n"
+        "      len(consolidate(rows)) == len(doc.meetings))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(seeds_dir), f"{tmp_path}/s.sqlite"], capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["True", "True", "True"], done.stderr[-2000:]

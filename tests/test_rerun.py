@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import summarizer.consolidate
+import summarizer.consolidation
 import summarizer.extract.rows as rows_module
 import summarizer.fingerprint
 import summarizer.prepare as prepare_module
@@ -57,7 +57,7 @@ def test_rerun_of_stored_articles_neither_prepares_nor_renders(
     run(articles, tmp_path / "first", store)
     prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
-    consolidated = counted(monkeypatch, summarizer.consolidate, "consolidate")
+    consolidated = counted(monkeypatch, summarizer.consolidation, "consolidate")
     again = run(articles, tmp_path / "again", store)
     assert "5 from cache" in again.output
     assert prepared == [] and rendered == [] and consolidated == []
@@ -71,7 +71,7 @@ def test_changed_article_config_or_code_prepares_and_renders_again(
     run(articles, tmp_path / "first", store)
     prepared = counted(monkeypatch, prepare_module, "prepare")
     rendered = counted(monkeypatch, summarizer.render, "render_html")
-    consolidated = counted(monkeypatch, summarizer.consolidate, "consolidate")
+    consolidated = counted(monkeypatch, summarizer.consolidation, "consolidate")
 
     # One article's text changed: only it is prepared (and extracted), the rows are consolidated and the
     # briefing is rendered anew.

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import httpx2
 
 from ..config import Config
-from ..consolidate import DEFAULT_BAND, consolidate_with_verdicts
+from ..consolidation import DEFAULT_BAND, consolidate_with_verdicts
 from ..models import ArticleExtraction, DateSpec, LLMVerdict, Meeting, MeetingRecord
 from ..prompting import Prompt, load_prompt
 from ..store import Store

@@ -674,7 +674,7 @@ def eval_cmd(
     _setup_logging(False)
 
     def body() -> int:
-        from ..evaluate import evaluate, format_report, load_gold, load_outdir
+        from ..evaluation import evaluate, format_report, load_gold, load_outdir
 
         report = evaluate(load_gold(gold), *load_outdir(outdir))
         typer.echo(format_report(report))
