@@ -31,7 +31,7 @@ from ..models import (
 from ..prepare import render_numbered
 from ..prompting import Prompt
 from ..text import match_fold
-from .design import RULES, Answer, answer_model, load_design_prompt, published_line
+from .design import RULES, Answer, answer_model, load_design_prompt
 
 if TYPE_CHECKING:
     from ..llm.client import LLM
@@ -68,6 +68,12 @@ def cache_key(prepared: PreparedArticle, config: Config, prompt: Prompt) -> str:
         separators=(",", ":"),
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def published_line(prepared: PreparedArticle) -> str:
+    """The publication date with its weekday, so the model need not work the weekday out itself."""
+    published = prepared.article.published
+    return f"{published:%A} {published.isoformat()}" if published else "unknown"
 
 
 class ChunkCache(Protocol):

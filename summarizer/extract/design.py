@@ -7,7 +7,7 @@ import functools
 import hashlib
 import json
 
-from ..models import LLMExtraction, LLMLabels, PreparedArticle
+from ..models import LLMExtraction, LLMLabels
 from ..prompting import Prompt, load_prompt
 
 Answer = LLMExtraction | LLMLabels
@@ -35,9 +35,3 @@ def schema_version(answer: type[Answer] = LLMLabels) -> str:
     """A short hash of the answer schema: any change to it invalidates cached extractions."""
     schema = json.dumps(answer.model_json_schema(), sort_keys=True)
     return hashlib.sha256(schema.encode()).hexdigest()[:8]
-
-
-def published_line(prepared: PreparedArticle) -> str:
-    """The publication date with its weekday, so the model need not work the weekday out itself."""
-    published = prepared.article.published
-    return f"{published:%A} {published.isoformat()}" if published else "unknown"

@@ -6,9 +6,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
+from ..datafiles import table
 from ..models import Location
 from ..text import straight_typography, table_key
 from .places import world_places
@@ -384,6 +384,7 @@ class PersonResolver:
 
 # --- places -----------------------------------------------------------------------------------------
 
+
 # Hand rows: folded alias -> (kind, canonical name, city, country). They win over the world table
 # (places.py: GeoNames cities of 15,000 people or more, ISO 3166-2 regions). Only two kinds belong here:
 # venues, which no maintained gazetteer of cities lists, and places the world table lacks or gets wrong
@@ -391,16 +392,12 @@ class PersonResolver:
 # Bürgenstock, Davos, Portorož, Palm Beach; GeoNames' Northwood and Palm Beach of that size are in the
 # US and Australia), and names whose spelling the briefings already use ("New York", not GeoNames'
 # "New York City"; "Chișinău", not "Chisinau"; "Washington" the city, not the state; "the Vatican").
-_GAZETTEER_FILE = Path(__file__).resolve().parent.parent / "data" / "gazetteer.tsv"
-
-
 def _gazetteer_rows() -> list[tuple[str, str, str | None, str, tuple[str, ...]]]:
     """The hand rows: (kind, canonical name, city, country, extra aliases), from data/gazetteer.tsv."""
-    rows = []
-    for line in _GAZETTEER_FILE.read_text("utf-8").splitlines()[3:]:
-        kind, name, city, country, aliases = line.split("\t")
-        rows.append((kind, name, city or None, country, tuple(a for a in aliases.split("|") if a)))
-    return rows
+    return [
+        (kind, name, city or None, country, tuple(a for a in aliases.split("|") if a))
+        for kind, name, city, country, aliases in table("gazetteer.tsv")
+    ]
 
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import zlib
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
+
+from ..datafiles import DATA
 
 __all__ = ["PlaceRow", "world_places"]
 
@@ -52,5 +53,5 @@ class WorldPlaces:
 def world_places() -> WorldPlaces:
     """The table of data/places.tsv.gz (made by scripts/build_places.py), built on first use."""
     # zlib rather than gzip and a path rather than importlib.resources: each import costs more than the read.
-    raw = (Path(__file__).parent.parent / "data" / "places.tsv.gz").read_bytes()
+    raw = (DATA / "places.tsv.gz").read_bytes()
     return WorldPlaces(zlib.decompress(raw, wbits=31).decode())

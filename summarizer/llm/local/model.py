@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...datafiles import table
 from ...errors import LocalModelError
 from .assembly import assemble_from_parts, marker_ok
 
@@ -36,10 +37,8 @@ class LocalModel:
 
 def _read_models() -> dict[str, LocalModel]:
     """The models of data/models.tsv by name."""
-    lines = (Path(__file__).resolve().parents[2] / "data" / "models.tsv").read_text("utf-8").splitlines()
     models = {}
-    for line in lines[3:]:
-        name, prefix, parts, size, sha256, extra = line.split("\t")
+    for name, prefix, parts, size, sha256, extra in table("models.tsv"):
         models[name] = LocalModel(name, prefix, int(parts), int(size), sha256, extra)
     return models
 
