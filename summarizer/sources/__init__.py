@@ -340,12 +340,9 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
 MAX_CONTROL_SHARE = 0.05
 
 
-# Unicode category Cc is exactly U+0000-U+001F and U+007F-U+009F; the whitespace controls are text.
-_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-
-
 def _text_or_binary(text: str, source: str) -> str:
-    controls = len(_BINARY_CONTROLS.findall(text))
+    # _CONTROLS is Unicode category Cc (U+0000-U+001F, U+007F-U+009F) less the whitespace controls.
+    controls = len(_CONTROLS.findall(text))
     if text and controls > MAX_CONTROL_SHARE * len(text):
         raise InputError(f"{source}: binary file, not text")
     return text
