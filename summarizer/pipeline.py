@@ -94,7 +94,7 @@ async def finish_document(
         from .assist.judge import consolidate_judged
 
         meetings, judged = await consolidate_judged(
-            rows, config, store, http_client=http_client, around=around_consolidation
+            rows, config, store, http_client=http_client, around_consolidation=around_consolidation
         )
         lines.append(judged.line())
     else:

@@ -118,10 +118,10 @@ async def consolidate_judged(
     *,
     band: tuple[float, float] = DEFAULT_BAND,
     http_client: httpx2.AsyncClient | None = None,
-    around: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    around_consolidation: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
 ) -> tuple[list[Meeting], JudgeReport]:
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing.
-    Each round's consolidation runs inside `around()` (the CLI pauses the garbage collector there)."""
+    Each round's consolidation runs inside `around_consolidation()` (the CLI pauses the garbage collector there)."""
     prompt = load_prompt("judge")
     report = JudgeReport()
     # Verdicts by question (the pair as the model sees it); None for a question the model did not answer.
@@ -136,7 +136,7 @@ async def consolidate_judged(
     async with step:
         while True:
             report.rounds += 1
-            with around():
+            with around_consolidation():
                 meetings, unanswered = consolidate_with_verdicts(rows, verdicts, pair_request, band=band)
             if not unanswered:
                 break

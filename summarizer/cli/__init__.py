@@ -541,7 +541,9 @@ def consolidate_cmd(
                 cassettes=cassettes, concurrency=concurrency, request_timeout=request_timeout,
             )  # fmt: skip
             with Store(config.store_path) as st:
-                meetings, report = asyncio.run(consolidate_judged(rows, config, st, around=gc_paused))
+                meetings, report = asyncio.run(
+                    consolidate_judged(rows, config, st, around_consolidation=gc_paused)
+                )
             typer.echo(f"summarizer: {report.line()}", err=True)
         with gc_paused():
             doc = build_document(None, rows, meetings=meetings)
