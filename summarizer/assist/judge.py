@@ -121,7 +121,8 @@ async def consolidate_judged(
     around_consolidation: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
 ) -> tuple[list[Meeting], JudgeReport]:
     """Consolidate with the model judging the uncertain pairs; starts a model only if a verdict is missing.
-    Each round's consolidation runs inside `around_consolidation()` (the CLI pauses the garbage collector there)."""
+    Each round's consolidation runs inside `around_consolidation()` (the CLI pauses the garbage collector
+    there)."""
     prompt = load_prompt("judge")
     report = JudgeReport()
     # Verdicts by question (the pair as the model sees it); None for a question the model did not answer.
